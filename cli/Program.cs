@@ -1,0 +1,15 @@
+using MjVideo.Cli.Commands;
+using Spectre.Console.Cli;
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("mjvideo");
+    config.AddCommand<ReproduceCommand>("reproduce")
+        .WithDescription("Generate the default data, execute every notebook in full mode, regenerate results/, figures/ and the README tables (resumable).");
+    config.AddCommand<NotebooksCommand>("notebooks")
+        .WithDescription("Execute the notebooks in order, each in its own process with a hard timeout (quick mode by default).");
+    config.AddCommand<InfoCommand>("info")
+        .WithDescription("Print the environment: versions, device, threads, tools found.");
+});
+return await app.RunAsync(args);

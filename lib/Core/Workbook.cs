@@ -1,0 +1,68 @@
+namespace MjVideo.Core;
+
+/// <summary>Quick mode is CI's smoke test; full mode produces the committed results, figures and README tables.</summary>
+public enum RunMode { Quick, Full }
+
+/// <summary>
+/// Where a notebook or CLI run reads and writes, and in which mode it runs. Headless runs select the mode with the
+/// MJVIDEO_MODE environment variable (quick|full); a notebook's parameter cell may override it. Quick runs never write
+/// into figures/ or results/: their outputs go to a scratch folder (MJVIDEO_SCRATCH, else a temp folder).
+/// </summary>
+public sealed record Workbook(string Root, RunMode Mode, string ScratchRoot)
+{
+    public const string QuickBanner = "QUICK: smoke test only";
+    public const string ModeVariable = "MJVIDEO_MODE";
+    public const string ScratchVariable = "MJVIDEO_SCRATCH";
+    public const string RootVariable = "MJVIDEO_ROOT";
+
+    public static Workbook Open(RunMode? mode = null, string? startDirectory = null)
+    {
+        var root = Environment.GetEnvironmentVariable(RootVariable) is { Length: > 0 } r
+            ? Path.GetFullPath(r)
+            : FindRoot(startDirectory ?? Directory.GetCurrentDirectory());
+        var chosen = mode ?? ParseMode(Environment.GetEnvironmentVariable(ModeVariable)) ?? RunMode.Quick;
+        var scratch = Environment.GetEnvironmentVariable(ScratchVariable) is { Length: > 0 } s
+            ? Path.GetFullPath(s)
+            : Path.Combine(Path.GetTempPath(), "mjvideo-quick");
+        return new Workbook(root, chosen, scratch);
+    }
+
+    public static RunMode? ParseMode(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "quick" => RunMode.Quick,
+        "full" => RunMode.Full,
+        _ => throw new ArgumentException($"{ModeVariable}='{text}': expected 'quick' or 'full'"),
+    };
+
+    /// <summary>Walks up from <paramref name="start"/> to the folder that holds MjVideo.Lib.csproj.</summary>
+    public static string FindRoot(string start)
+    {
+        for (var dir = new DirectoryInfo(Path.GetFullPath(start)); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MjVideo.Lib.csproj"))) return dir.FullName;
+        throw new DirectoryNotFoundException(
+            $"no MjVideo.Lib.csproj above '{start}'; run from inside the repository or set {RootVariable}");
+    }
+
+    public bool IsQuick => Mode == RunMode.Quick;
+
+    /// <summary>Committed outputs in full mode; a scratch copy in quick mode.</summary>
+    public string FiguresDir => Ensure(IsQuick ? Path.Combine(ScratchRoot, "figures") : Path.Combine(Root, "figures"));
+    public string ResultsDir => Ensure(IsQuick ? Path.Combine(ScratchRoot, "results") : Path.Combine(Root, "results"));
+    public string DataDir => Ensure(Path.Combine(Root, "data"));
+    public string CacheDir => Ensure(Path.Combine(Root, "data", "cache"));
+
+    /// <summary>The banner quick-mode outputs carry; empty in full mode.</summary>
+    public string Banner => IsQuick ? QuickBanner : "";
+
+    /// <summary>One line a notebook prints at its top: mode, where outputs go, the compute device.</summary>
+    public string Describe() =>
+        (IsQuick ? $"{QuickBanner}. " : "FULL mode. ") +
+        $"Figures -> {FiguresDir}; results -> {ResultsDir}; device {ComputeDevice.Describe()}";
+
+    static string Ensure(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+}
