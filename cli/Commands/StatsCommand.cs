@@ -66,7 +66,7 @@ public sealed class StatsCommand : Command<StatsCommand.Settings>
         var summary = new Table().Title(Markup.Escape(stats.SourceFile)).AddColumn("what").AddColumn(new TableColumn("value").RightAligned());
         summary.AddRow("format", PreferenceDatasets.FormatName(stats.Format));
         summary.AddRow("pairs", stats.Pairs.ToString());
-        summary.AddRow("discarded (left out of all counts)", stats.DiscardedPairs.ToString());
+        summary.AddRow("discarded (discard: true; counted below only with --include-discarded)", stats.DiscardedPairs.ToString());
         if (stats.Format == DatasetFormat.SafeSora)
             summary.AddRow("dropped (preferences disagree)", stats.DisagreementDroppedPairs.ToString());
         summary.AddRow("pairs with fine-grained labels", stats.LabelledPairs.ToString());
