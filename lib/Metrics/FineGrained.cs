@@ -24,6 +24,7 @@ public static class AspectMetrics
     public static AspectResult Evaluate(string aspect, double[] score0, double[] score1, int[] code0, int[] code1,
         BootstrapOptions bootstrap, double goodAbove = 0)
     {
+        Check.NotNull(bootstrap, nameof(bootstrap));
         Check.SameLength(score0, nameof(score0), score1, nameof(score1));
         Check.SameLength(score0, nameof(score0), code0, nameof(code0));
         Check.SameLength(score0, nameof(score0), code1, nameof(code1));
@@ -98,6 +99,7 @@ public static class CriterionMetrics
     public static CriterionResult Evaluate(string criterion, double[] scores, int[] codes, BootstrapOptions bootstrap,
         double goodAbove = 0)
     {
+        Check.NotNull(bootstrap, nameof(bootstrap));
         var videos = new GoodBadVideos(scores, codes, goodAbove);
         var c = videos.Confusion();
         return new CriterionResult(

@@ -25,6 +25,7 @@ public static class GenAiBenchMetrics
     public static GenAiBenchResult Evaluate(double[] score0, double[] score1, PreferenceLabel[] votes,
         BootstrapOptions bootstrap, double goodAbove = 0)
     {
+        Check.NotNull(bootstrap, nameof(bootstrap));
         var accCorrect = AccCorrect(score0, score1, votes, goodAbove);
         return new GenAiBenchResult(
             PreferenceAccuracy.Strict(score0, score1, votes, bootstrap.Level),

@@ -15,6 +15,7 @@ public static class Intervals
         if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "Needs n >= 0.");
         if (successes < 0 || successes > n)
             throw new ArgumentOutOfRangeException(nameof(successes), successes, $"Needs 0 <= successes <= n = {n}.");
+        if (!(level > 0 && level < 1)) throw new ArgumentOutOfRangeException(nameof(level), level, "Needs 0 < level < 1.");
         var method = string.Create(CultureInfo.InvariantCulture, $"Wilson score interval, {level * 100:0.#}%");
         if (n == 0) return Estimate.Undefined(0, method, "no units to evaluate");
 

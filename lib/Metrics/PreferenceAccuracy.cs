@@ -21,6 +21,8 @@ public static class PreferenceAccuracy
     public static double[] Credits(double[] score0, double[] score1, PreferenceLabel[] labels, double tieCredit)
     {
         Check.Pairs(score0, score1, labels);
+        if (!(tieCredit >= 0 && tieCredit <= 1))
+            throw new ArgumentOutOfRangeException(nameof(tieCredit), tieCredit, "A tie's credit must lie in [0, 1].");
         var credits = new List<double>(labels.Length);
         for (var i = 0; i < labels.Length; i++)
         {
@@ -41,4 +43,14 @@ public static class PreferenceAccuracy
     /// <summary>Tie-aware accuracy: a predicted tie counts 0.5. Credits of 0.5 are not a binomial count, so it is bootstrapped.</summary>
     public static Estimate TieAware(double[] score0, double[] score1, PreferenceLabel[] labels, BootstrapOptions bootstrap) =>
         Bootstrap.Mean(Credits(score0, score1, labels, TieAwareTieCredit), bootstrap);
+
+    /// <summary>
+    /// Accuracy of judge A minus judge B on the same pairs (strict with tieCredit 0, tie-aware with 0.5), with a paired
+    /// bootstrap interval. For tie-calibrated accuracy pass each judge's <see cref="TieCalibration.Credits"/> at its own
+    /// val threshold to <see cref="Bootstrap.PairedMeanDifference"/>; for a test, see <see cref="McNemar"/>.
+    /// </summary>
+    public static Estimate PairedDifference(double[] score0A, double[] score1A, double[] score0B, double[] score1B,
+        PreferenceLabel[] labels, double tieCredit, BootstrapOptions bootstrap) =>
+        Bootstrap.PairedMeanDifference(
+            Credits(score0A, score1A, labels, tieCredit), Credits(score0B, score1B, labels, tieCredit), bootstrap);
 }

@@ -136,6 +136,31 @@ public class MetricsPreferenceTests
     }
 
     [Fact]
+    public void Paired_difference_of_two_judges_counts_the_same_pairs_for_both()
+    {
+        PreferenceLabel[] labels = [Video1Better, Video2Better, Video2Better, Video1Better, Same];
+        // Judge A: right, right, tie, right (tie-aware credits 1, 1, 0.5, 1); the Same pair is outside n.
+        double[] a0 = [0.9, 0.2, 0.5, 0.7, 0.0], a1 = [0.1, 0.8, 0.5, 0.3, 1.0];
+        // Judge B: right, right, wrong, wrong (credits 1, 1, 0, 0).
+        double[] b0 = [0.9, 0.2, 0.6, 0.2, 0.0], b1 = [0.1, 0.8, 0.5, 0.3, 1.0];
+
+        var tieAware = PreferenceAccuracy.PairedDifference(a0, a1, b0, b1, labels, PreferenceAccuracy.TieAwareTieCredit, Seeded);
+        var strict = PreferenceAccuracy.PairedDifference(a0, a1, b0, b1, labels, PreferenceAccuracy.StrictTieCredit, Seeded);
+
+        Assert.Equal(3.5 / 4 - 2.0 / 4, tieAware.Value, 12); // 0.375
+        Assert.Equal(3.0 / 4 - 2.0 / 4, strict.Value, 12);   // 0.25
+        Assert.Equal(4, tieAware.N);
+        // A's tie counted 0 or 1 instead of 0.5 would give 0.25 or 0.5; the Same pair in n would give 1.5 / 5.
+        foreach (var wrong in new[] { 0.25, 0.5, 1.5 / 5 }) Assert.NotEqual(wrong, tieAware.Value, 6);
+        // B is never right where A is wrong, so no resample can favour B.
+        Assert.True(tieAware.Low >= 0);
+
+        var mcnemar = McNemar.Test(PreferenceAccuracy.StrictCorrect(a0, a1, labels), PreferenceAccuracy.StrictCorrect(b0, b1, labels));
+        Assert.Equal((1, 0), (mcnemar.OnlyACorrect, mcnemar.OnlyBCorrect)); // pair 3; pair 2 is wrong for both under strict
+        Assert.Equal(strict.Value, mcnemar.Difference, 12);
+    }
+
+    [Fact]
     public void Credits_follow_input_order_and_skip_non_decisive_pairs()
     {
         double[] s0 = [1, 0, 2, 5];
