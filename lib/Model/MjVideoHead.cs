@@ -78,7 +78,9 @@ public sealed class MjVideoHead : Module<Tensor, Tensor, RewardOutput>
 
         if (config.Routing.Strategy == RoutingStrategy.SingleScalarHead)
         {
-            scalar_head = SeededLinear.Create(h, 1, hasBias: true, generator);
+            // No bias: the single head trains on overall preferences (Bradley-Terry), which see only score differences,
+            // so a bias would never receive a gradient.
+            scalar_head = SeededLinear.Create(h, 1, hasBias: false, generator);
         }
         else
         {

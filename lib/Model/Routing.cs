@@ -14,7 +14,7 @@ public enum RoutingStrategy
     SparseTopK,
     /// <summary>No criteria MoE: an aspect's score is the plain mean of its criteria; the aspect gate is input-aware.</summary>
     NoCriteriaMoE,
-    /// <summary>One Linear(H -> 1) on h_last gives the score; no criteria, aspect scores or weights exist.</summary>
+    /// <summary>One Linear(H -> 1, no bias) on h_last gives the score; no criteria, aspect scores or weights exist.</summary>
     SingleScalarHead,
 }
 
