@@ -174,14 +174,16 @@ public sealed class VlmClientTests
     public async Task An_answer_slower_than_the_timeout_is_abandoned_retried_and_recorded()
     {
         await using var server = new LoopbackChatServer(_ => ServerReply.Completion("{RATING: Good}") with { Delay = TimeSpan.FromSeconds(20) });
-        using var client = ClientFor(server, Fast with { Timeout = TimeSpan.FromMilliseconds(300), MaxRetries = 1 });
+        using var client = ClientFor(server, Fast with { Timeout = TimeSpan.FromMilliseconds(800), MaxRetries = 1 });
 
         var answer = await client.AskAsync(Prompt, Images);
 
         Assert.Equal((-1, RatingOutcome.Failed), (answer.Rate().Value, answer.Rate().Outcome));
-        Assert.StartsWith("no answer within the 0.3 s timeout", answer.Failure);
+        Assert.StartsWith("no answer within the 0.8 s timeout", answer.Failure);
         Assert.Equal(2, answer.Requests);
-        Assert.Equal(2, server.RequestCount);
+        Assert.Equal(2, client.RequestsSent);
+        // The server sees the abandoned retry a little after the client has given up on it, on a busy machine.
+        Assert.True(await server.WaitForRequestsAsync(2, TimeSpan.FromSeconds(5)), $"the server saw {server.RequestCount} requests");
     }
 
     [Fact]

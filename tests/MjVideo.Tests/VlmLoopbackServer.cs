@@ -105,6 +105,14 @@ public sealed class LoopbackChatServer : IAsyncDisposable
     public int RequestCount => Volatile.Read(ref count);
     public bool Overflowed => RequestCount > maxRequests;
 
+    /// <summary>Waits (polling, bounded) until the server has received <paramref name="count"/> requests.</summary>
+    public async Task<bool> WaitForRequestsAsync(int count, TimeSpan limit)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
+        while (RequestCount < count && Stopwatch.GetTimestamp() < deadline) await Task.Delay(20);
+        return RequestCount >= count;
+    }
+
     /// <summary>A port the OS just handed out for 127.0.0.1 (HttpListener cannot bind port 0 itself).</summary>
     static int FreeLoopbackPort()
     {

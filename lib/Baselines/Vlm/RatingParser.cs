@@ -71,8 +71,8 @@ public static class RatingScale
 /// <item>An answer that is nothing but a level name or a number 1..10 (optionally "/10" or "out of 10").</item>
 /// <item>A refusal ("I'm sorry", "I cannot", "unable to", ...; see <see cref="RefusalPhrases"/>): a failure. Checked only
 /// after 1 and 2, so a stated rating is kept even when the model also apologises.</item>
-/// <item>Otherwise the level with the best <see cref="Similarity"/> to the answer, if it reaches
-/// <see cref="FuzzyCutoff"/> and is not tied with a different level: the analogue of the paper's
+/// <item>Otherwise the best level by <see cref="Similarity"/> to the answer (see <see cref="BestFuzzyMatch"/>), if it
+/// reaches <see cref="FuzzyCutoff"/> and is not tied with a different level: the analogue of the paper's
 /// <c>fuzzywuzzy.process.extractOne(answer, choices)</c>, with a similarity defined here (below) instead of
 /// fuzzywuzzy's WRatio, so that a long answer cannot match a level through letters that happen to line up.</item>
 /// <item>Anything else is unmapped (0).</item>
@@ -153,22 +153,28 @@ public static class RatingParser
     }
 
     /// <summary>
-    /// The level whose <see cref="Similarity"/> to the answer is highest. Equal scores go to the level with more words
-    /// (an answer "very poor" matches both "Poor" and "Very Poor" completely; the longer name used more of the answer);
-    /// a remaining tie between different levels ("not poor but good") is ambiguous and unmapped.
+    /// Among the levels whose <see cref="Similarity"/> reaches <see cref="FuzzyCutoff"/>, the one that accounts for the
+    /// most of the answer: the largest similarity x word count (the summed word matches), then the larger similarity.
+    /// So "very good" beats "Good" when the answer says "very good" (2 words matched against 1), and a typo in a longer
+    /// level ("extremly poor": 1.89 over 2 words) still beats the shorter level it contains ("Poor": 1 over 1). A
+    /// remaining tie between different levels ("not poor but good") is ambiguous and unmapped.
     /// </summary>
     static ParsedRating BestFuzzyMatch(string[] answerWords)
     {
-        var scored = LevelWords.Select((level, i) => (Rating: i + 1, Score: Similarity(level, answerWords), Words: level.Length))
-            .OrderByDescending(s => s.Score).ThenByDescending(s => s.Words).ToList();
-        var best = scored[0];
-        if (best.Score < FuzzyCutoff)
+        var scored = LevelWords.Select((level, i) => (Rating: i + 1, Score: Similarity(level, answerWords), Covered: Similarity(level, answerWords) * level.Length))
+            .ToList();
+        var candidates = scored.Where(s => s.Score >= FuzzyCutoff)
+            .OrderByDescending(s => s.Covered).ThenByDescending(s => s.Score).ToList();
+        if (candidates.Count == 0)
+        {
+            var closest = scored.MaxBy(s => s.Score);
+            return new(ParsedRating.UnmappedValue, RatingOutcome.Unmapped, closest.Score,
+                $"no level close enough (best '{RatingScale.Levels[closest.Rating - 1]}' at {closest.Score:0.00} < {FuzzyCutoff})");
+        }
+        var best = candidates[0];
+        if (candidates.Count > 1 && Math.Abs(candidates[1].Covered - best.Covered) < 1e-9 && Math.Abs(candidates[1].Score - best.Score) < 1e-9)
             return new(ParsedRating.UnmappedValue, RatingOutcome.Unmapped, best.Score,
-                $"no level close enough (best '{RatingScale.Levels[best.Rating - 1]}' at {best.Score:0.00} < {FuzzyCutoff})");
-        var rival = scored[1];
-        if (rival.Score == best.Score && rival.Words == best.Words)
-            return new(ParsedRating.UnmappedValue, RatingOutcome.Unmapped, best.Score,
-                $"ambiguous: '{RatingScale.Levels[best.Rating - 1]}' and '{RatingScale.Levels[rival.Rating - 1]}' both at {best.Score:0.00}");
+                $"ambiguous: '{RatingScale.Levels[best.Rating - 1]}' and '{RatingScale.Levels[candidates[1].Rating - 1]}' both at {best.Score:0.00}");
         return new(best.Rating, RatingOutcome.Fuzzy, best.Score,
             $"fuzzy match '{RatingScale.Levels[best.Rating - 1]}' at {best.Score:0.00}");
     }
