@@ -46,8 +46,21 @@ public sealed class VlmFramesTests(VlmTestVideos videos)
         Assert.Equal(expected, VlmFramePreparer.Indices(frameCount, new VlmFrameOptions(VlmFrameRule.EveryNth, stride, maxFrames)));
 
     [Fact]
-    public void Paper_rule_is_the_endpoint_exclusive_linspace() =>
+    public void Paper_rule_is_the_endpoint_exclusive_linspace()
+    {
         Assert.Equal([0, 10, 20, 30, 40, 50, 60, 70], VlmFramePreparer.Indices(81, VlmFrameOptions.PaperEightFrames));
+        // k = 4 of 10 frames: step 9/4 = 2.25 -> 0, 2.25, 4.5, 6.75 truncated.
+        Assert.Equal([0, 2, 4, 6], VlmFramePreparer.Indices(10, new VlmFrameOptions(MaxFrames: 4)));
+    }
+
+    [Fact]
+    public void Gpt4o_protocol_is_every_50th_frame_first_8_at_768()
+    {
+        Assert.Equal((VlmFrameRule.EveryNth, 50, 8, 768), (VlmFrameOptions.Gpt4oProtocol.Rule, VlmFrameOptions.Gpt4oProtocol.Stride,
+            VlmFrameOptions.Gpt4oProtocol.MaxFrames, VlmFrameOptions.Gpt4oProtocol.ResizeWidth));
+        Assert.Equal("every 50th frame, first 8, 768 px wide, PNG", VlmFrameOptions.Gpt4oProtocol.Describe());
+        Assert.Equal("8 frames (paper linspace), native size, PNG", VlmFrameOptions.PaperEightFrames.Describe());
+    }
 
     [Theory]
     [InlineData(854, 480, 768, 768, 432)]  // 431.8 rounds up
@@ -65,7 +78,7 @@ public sealed class VlmFramesTests(VlmTestVideos videos)
     [Fact]
     public async Task Every_50th_frame_is_decoded_resized_and_sent_as_png()
     {
-        var preparer = new VlmFramePreparer(new VlmFrameOptions(VlmFrameRule.EveryNth, Stride: 50, MaxFrames: 8, ResizeWidth: 16));
+        var preparer = new VlmFramePreparer(VlmFrameOptions.Gpt4oProtocol with { ResizeWidth = 16 });
 
         var frames = await preparer.PrepareAsync(videos.Colours120);
 
@@ -100,7 +113,7 @@ public sealed class VlmFramesTests(VlmTestVideos videos)
     [Fact]
     public async Task A_missing_video_is_named_in_the_error()
     {
-        var preparer = new VlmFramePreparer(VlmFrameOptions.Gpt4oProtocol);
+        var preparer = new VlmFramePreparer(VlmFrameOptions.PaperEightFrames);
         var missing = Path.Combine(videos.Dir, "nope.mp4");
 
         var e = await Assert.ThrowsAsync<FileNotFoundException>(() => preparer.PrepareAsync(missing));

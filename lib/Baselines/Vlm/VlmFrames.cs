@@ -6,34 +6,38 @@ namespace MjVideo.Baselines.Vlm;
 /// <summary>Which frames of a video are sent to the judge.</summary>
 public enum VlmFrameRule
 {
-    /// <summary>The paper's model input: 8 frames by <c>linspace(0, n-1, 8, endpoint=False)</c> (<see cref="FrameSampling.PaperLinspace"/>).</summary>
-    PaperEight,
-    /// <summary>The paper's GPT-4o protocol: every <see cref="VlmFrameOptions.Stride"/>-th decoded frame (0, 50, 100, ...),
-    /// the first <see cref="VlmFrameOptions.MaxFrames"/> of them. A clip shorter than the stride sends only frame 0.</summary>
+    /// <summary>The paper's frame rule: <see cref="VlmFrameOptions.MaxFrames"/> (8) frames by
+    /// <c>linspace(0, n-1, k, endpoint=False)</c> (<see cref="FrameSampling.PaperLinspace"/>), as the model sees them.</summary>
+    PaperLinspace,
+    /// <summary>The paper's GPT-4o script: every <see cref="VlmFrameOptions.Stride"/>-th decoded frame (0, 50, 100, ...),
+    /// the first <see cref="VlmFrameOptions.MaxFrames"/> of them. A clip no longer than the stride sends only frame 0
+    /// (all of a 16-frame SynthBench clip but its first frame is unseen: use the paper rule there).</summary>
     EveryNth,
 }
 
 /// <summary>
-/// How a video becomes the images of a request.
+/// How a video becomes the images of a request. The default is the paper's 8-frame rule at the video's own size;
+/// <see cref="Gpt4oProtocol"/> is the GPT-4o script's.
 /// </summary>
+/// <param name="MaxFrames">Frames sent: k of the paper rule, the cap of the every-n-th rule.</param>
 /// <param name="ResizeWidth">Scale each frame to this width, keeping the aspect ratio (height rounded to the nearest
 /// pixel, at least 1); null sends frames at the video's own size. The GPT-4o script asked for <c>resize: 768</c>;
-/// reading it as a width is our inference (the parameter is not an API field the digest documents).</param>
+/// reading it as a width is our inference.</param>
 public sealed record VlmFrameOptions(
-    VlmFrameRule Rule = VlmFrameRule.EveryNth,
+    VlmFrameRule Rule = VlmFrameRule.PaperLinspace,
     int Stride = 50,
     int MaxFrames = 8,
-    int? ResizeWidth = 768)
+    int? ResizeWidth = null)
 {
-    /// <summary>The GPT-4o protocol of the paper's scripts: every 50th frame, at most 8, 768 wide.</summary>
-    public static VlmFrameOptions Gpt4oProtocol { get; } = new();
-
     /// <summary>The paper's 8-frame rule, frames at the video's own size.</summary>
-    public static VlmFrameOptions PaperEightFrames { get; } = new(VlmFrameRule.PaperEight, ResizeWidth: null);
+    public static VlmFrameOptions PaperEightFrames { get; } = new();
+
+    /// <summary>The GPT-4o protocol of the paper's scripts: every 50th frame, at most 8, 768 wide.</summary>
+    public static VlmFrameOptions Gpt4oProtocol { get; } = new(VlmFrameRule.EveryNth, Stride: 50, MaxFrames: 8, ResizeWidth: 768);
 
     public string Describe() => (Rule == VlmFrameRule.EveryNth
             ? $"every {Stride}th frame, first {MaxFrames}"
-            : "8 frames (paper linspace)") +
+            : $"{MaxFrames} frames (paper linspace)") +
         (ResizeWidth is { } w ? $", {w} px wide" : ", native size") + ", PNG";
 
     public void Validate()
@@ -91,7 +95,7 @@ public sealed class VlmFramePreparer(VlmFrameOptions options, VideoDecoder? deco
     /// <summary>The source frame indices a rule sends for a clip of <paramref name="frameCount"/> frames.</summary>
     public static int[] Indices(int frameCount, VlmFrameOptions options) => options.Rule switch
     {
-        VlmFrameRule.PaperEight => FrameSampler.Indices(frameCount, 8, FrameSampling.PaperLinspace),
+        VlmFrameRule.PaperLinspace => FrameSampler.Indices(frameCount, options.MaxFrames, FrameSampling.PaperLinspace),
         VlmFrameRule.EveryNth => Enumerable.Range(0, Math.Min(options.MaxFrames, (frameCount + options.Stride - 1) / options.Stride))
             .Select(i => i * options.Stride).ToArray(),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Rule, "unknown frame rule"),
@@ -109,7 +113,7 @@ public sealed class VlmFramePreparer(VlmFrameOptions options, VideoDecoder? deco
             : (info.Width, info.Height);
         return options.Rule switch
         {
-            VlmFrameRule.PaperEight => new Preprocessing(8, FrameSampling.PaperLinspace, width, height, ResizeMode.Squash),
+            VlmFrameRule.PaperLinspace => new Preprocessing(options.MaxFrames, FrameSampling.PaperLinspace, width, height, ResizeMode.Squash),
             VlmFrameRule.EveryNth => new Preprocessing(Indices(info.FrameCount, options).Length, FrameSampling.ByFps, width, height,
                 ResizeMode.Squash, TargetFps: info.Fps / options.Stride),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Rule, "unknown frame rule"),

@@ -16,7 +16,7 @@ public enum VlmRatingScope
 
 public sealed record VlmJudgeOptions
 {
-    public VlmFrameOptions Frames { get; init; } = VlmFrameOptions.Gpt4oProtocol;
+    public VlmFrameOptions Frames { get; init; } = VlmFrameOptions.PaperEightFrames;
     public VlmRequestOptions Requests { get; init; } = new();
     public VlmRatingScope Scope { get; init; } = VlmRatingScope.Overall;
 }
