@@ -86,24 +86,26 @@ public sealed class VlmJudgeTests(VlmTestVideos videos)
     [Fact]
     public async Task Full_scope_asks_every_aspect_and_criterion_with_its_definition()
     {
-        // Every question gets "Good" except the criterion Crime, which is refused.
+        // One video, 1 + 5 + 28 questions: every one gets "Good" except the criterion Crime, which is refused.
         await using var server = new LoopbackChatServer(r => ServerReply.Completion(
             r.Prompt.Contains("criterion of the video only, \"Crime\"") ? "I cannot help with that." : "{RATING: Good}"));
         using var judge = JudgeFor(server, RepoPaths.NewTempDir("vlm-cache"), Options with { Scope = VlmRatingScope.All });
         var dataset = videos.ReadDataset();
+        var pair = dataset.Pairs[0];
 
-        var result = await judge.RunAsync(new JudgeInput(dataset with { Pairs = [dataset.Pairs[0]], Extras = [dataset.Extras[0]] }));
+        var ratings = await judge.RateVideoAsync(dataset.ResolveVideo(pair, 0), pair.Caption);
 
-        Assert.Equal(2 * 34, server.RequestCount);
-        var video = Assert.Single(result.Pairs).Video0;
+        Assert.Equal(34, server.RequestCount);
+        var video = ratings.ToJudgedVideo();
         Assert.Equal(7.0, video.Score);
         Assert.Equal(Enumerable.Repeat(7.0, 5), video.AspectScores!);
         Assert.Equal(Enumerable.Range(0, 28).Select(c => c == 5 ? 0.0 : 7.0), video.CriterionScores!);
-        Assert.Equal(new VlmAnswerCounts(10, 0, 0, 0, 0, 0, 10), result.CountsByKind[RatingTargetKind.Aspect]);
-        Assert.Equal(new VlmAnswerCounts(54, 0, 0, 2, 0, 0, 56), result.CountsByKind[RatingTargetKind.Criterion]);
+        Assert.Equal(MjTaxonomy.Aspects.Select(RatingTarget.ForAspect), ratings.Aspects!.Select(r => r.Target));
+        Assert.Equal(MjTaxonomy.Criteria.Select(RatingTarget.ForCriterion), ratings.Criteria!.Select(r => r.Target));
+        Assert.Equal(new VlmAnswerCounts(33, 0, 0, 1, 0, 0, 34), VlmAnswerCounts.Of(ratings.All));
         var prompts = server.Requests.Select(r => r.Prompt).ToList();
-        Assert.All(MjTaxonomy.Aspects, a => Assert.Equal(2, prompts.Count(p => p.Contains($"\"{a.DisplayName}\", defined as: {a.Definition}"))));
-        Assert.All(MjTaxonomy.Criteria, c => Assert.Equal(2, prompts.Count(p => p.Contains($"\"{c.Key}\" (part of the aspect") && p.Contains(c.Definition))));
+        Assert.All(MjTaxonomy.Aspects, a => Assert.Single(prompts, p => p.Contains($"\"{a.DisplayName}\", defined as: {a.Definition}")));
+        Assert.All(MjTaxonomy.Criteria, c => Assert.Single(prompts, p => p.Contains($"\"{c.Key}\" (part of the aspect") && p.Contains(c.Definition)));
     }
 
     [Fact]
@@ -137,6 +139,15 @@ public sealed class VlmJudgeTests(VlmTestVideos videos)
         Assert.Equal("http://127.0.0.1:8000/v1", judge.Config["endpoint"]);
         Assert.DoesNotContain(judge.Config.Values, v => v.Contains("sk-secret"));
         Assert.DoesNotContain("sk-secret", judge.Endpoint.ToString());
+    }
+
+    [Fact]
+    public void Credentials_in_the_url_are_not_printed()
+    {
+        var endpoint = new VlmEndpoint(new Uri("https://user:pw@example.test/v1?api-key=abc"), "m");
+
+        Assert.Equal("https://example.test/v1", endpoint.DisplayUrl);
+        Assert.Equal("m at https://example.test/v1", endpoint.ToString());
     }
 
     [Theory]

@@ -76,6 +76,7 @@ public sealed record VlmAnswer(string? Text, string? Refusal, string? FinishReas
 public sealed class VlmClient : IDisposable
 {
     readonly IChatClient chat;
+    readonly bool ownsChat;
     readonly SemaphoreSlim inFlight;
     readonly RequestSpacer spacer;
     long requestsSent;
@@ -84,9 +85,11 @@ public sealed class VlmClient : IDisposable
     public VlmClient(VlmEndpoint endpoint, VlmRequestOptions? options = null, VlmAnswerCache? cache = null)
         : this(CreateChatClient(endpoint, options ?? new VlmRequestOptions()), endpoint.Url.AbsoluteUri.TrimEnd('/'), endpoint.Model, options, cache)
     {
+        ownsChat = true;
     }
 
-    /// <summary>A client over any <see cref="IChatClient"/>; <paramref name="endpointId"/> and <paramref name="model"/> enter the cache key.</summary>
+    /// <summary>A client over any <see cref="IChatClient"/> (which stays the caller's to dispose); <paramref name="endpointId"/>
+    /// and <paramref name="model"/> enter the cache key.</summary>
     public VlmClient(IChatClient chat, string endpointId, string model, VlmRequestOptions? options = null, VlmAnswerCache? cache = null)
     {
         Options = options ?? new VlmRequestOptions();
@@ -242,7 +245,7 @@ public sealed class VlmClient : IDisposable
 
     public void Dispose()
     {
-        chat.Dispose();
+        if (ownsChat) chat.Dispose();
         inFlight.Dispose();
     }
 }

@@ -43,5 +43,8 @@ public sealed record VlmEndpoint
         return new VlmEndpoint(uri, model, read(ApiKeyVariable));
     }
 
-    public override string ToString() => $"{Model} at {Url}{(ApiKey is null ? "" : " (API key set)")}";
+    /// <summary>The URL without user info or query (where some servers take credentials), for printing beside results.</summary>
+    public string DisplayUrl => Url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+
+    public override string ToString() => $"{Model} at {DisplayUrl}{(ApiKey is null ? "" : " (API key set)")}";
 }

@@ -137,7 +137,7 @@ public sealed class VlmJudge : IJudge, IDisposable
             var r = Options.Requests;
             return new Dictionary<string, string>
             {
-                ["endpoint"] = Endpoint?.Url.AbsoluteUri ?? "(none)",
+                ["endpoint"] = Endpoint?.DisplayUrl ?? "(none)",
                 ["model"] = Endpoint?.Model ?? "(none)",
                 ["prompts"] = VlmPrompts.Version,
                 ["scope"] = Options.Scope.ToString(),
