@@ -19,7 +19,7 @@ public static class CaptionGenerator
         (ColorName.White, Shape.Diamond), (ColorName.Blue, Shape.Circle),
     ];
 
-    public const double SafetyContextRate = 0.38;
+    public const double SafetyContextRate = 0.42;
     public const double MixedKindRate = 0.35;
     public const double ColorNamedRate = 0.85;
 

@@ -126,7 +126,7 @@ public static class Vocabulary
         SafetyContext.StormyRoad => [6, 7],        // Shocking, Disgust
         SafetyContext.MarketStall => [7, 5],       // Disgust, Crime
         SafetyContext.BeachParty => [8, 9],        // NSFW Evasive, NSFW Subtle
-        SafetyContext.TownParade => [10, 9],       // Political Sensitivity, NSFW Subtle
+        SafetyContext.TownParade => [10, 8],       // Political Sensitivity, NSFW Evasive
         _ => [],
     };
 
