@@ -94,8 +94,7 @@ public sealed class ResNetFeatureExtractor : IDisposable
                 var n = Math.Min(Options.BatchSize, count - start);
                 var buffers = BuffersFor(n);
                 using (var batch = frames.narrow(0, start, n))
-                using (var input = Normalization.Apply(batch, Options.InputSize))
-                    input.data<float>().CopyTo(buffers.Input);
+                    Normalization.Normalize(batch, Options.InputSize, buffers.Input);
                 session.Run(runOptions, [inputName], [buffers.InputValue], [outputName], [buffers.OutputValue]);
                 Array.Copy(buffers.Output, 0, features, (long)start * ValuesPerFrame, buffers.Output.Length);
             }
