@@ -4,26 +4,39 @@ namespace MjVideo.Synth;
 public static class FigureArt
 {
     static readonly Rgb HeadColour = new(0.86, 0.86, 0.84);
-    static readonly Rgb LimbColour = new(0.18, 0.18, 0.22);
     static readonly Rgb FeatureColour = new(0.10, 0.10, 0.12);
-    static readonly Rgb HatColour = new(0.22, 0.18, 0.30);
+    // Mid-tone colours that stand out on every background, the dark night included.
+    static readonly Rgb HatColour = new(0.58, 0.20, 0.25);
     static readonly Rgb BadgeColour = new(0.96, 0.80, 0.18);
 
-    public static void Draw(Canvas canvas, SceneFigure f, int t)
+    /// <summary>Where a figure's parts are in frame t (scene units); drawing and the detectability study share it.</summary>
+    public readonly record struct Layout(double X, double Foot, double Height, double HeadY, double HeadRadius, double Neck,
+        double Hip, double Shoulder, double BadgeY, double BadgeSize);
+
+    public static Layout LayoutAt(SceneFigure f, int t)
     {
         var height = f.Height + f.HeightMix * (f.WrongHeight - f.Height);
-        var phase = f.Phase[t];
-        var x = f.X[t];
-        var foot = f.FootY[t] - (f.Action == FigureAction.Jumping ? 4 * Math.Abs(Math.Sin(phase)) : 0);
+        var foot = f.FootY[t] - (f.Action == FigureAction.Jumping ? 4 * Math.Abs(Math.Sin(f.Phase[t])) : 0);
         var headRadius = Math.Max(3.8, 0.16 * height);
         var headY = foot - height + headRadius;
         var neck = headY + headRadius;
-        var hip = foot - 0.42 * height;
-        var shoulder = neck + 0.08 * height;
+        return new Layout(f.X[t], foot, height, headY, headRadius, neck, foot - 0.42 * height, neck + 0.08 * height,
+            neck + 0.2 * height, Math.Max(3.0, 0.11 * height));
+    }
+
+    public static void Draw(Canvas canvas, SceneFigure f, int t)
+    {
+        var layout = LayoutAt(f, t);
+        var (x, foot, height, headY, headRadius, neck, hip, shoulder) =
+            (layout.X, layout.Foot, layout.Height, layout.HeadY, layout.HeadRadius, layout.Neck, layout.Hip, layout.Shoulder);
+        var phase = f.Phase[t];
         var limbHalf = Math.Max(0.9, 0.045 * height);
         double box = height * 0.8 + 8;
         var (bx0, by0, bx1, by1) = (x - box, foot - height - 2 * headRadius - 4, x + box, foot + 2);
 
+        // Limbs are a darker shade of the team colour, visible on every background.
+        var body = f.Team.Color().Mix(f.WrongTeam.Color(), f.TeamMix);
+        var limbColour = body.Scale(0.65);
         // Limbs: 0 left arm, 1 right arm, 2 left leg, 3 right leg; angles measured from straight down.
         var (leftArm, rightArm, leftLeg, rightLeg) = Pose(f.Action, phase);
         var armLength = 0.34 * height;
@@ -44,11 +57,10 @@ public static class FigureArt
             var (mx, my) = (ax + Math.Sin(angle) * scaledLength / 2, ay + Math.Cos(angle) * scaledLength / 2);
             var (ex, ey) = (mx + Math.Sin(angle + 2.2 * bend) * scaledLength / 2, my + Math.Cos(angle + 2.2 * bend) * scaledLength / 2);
             canvas.FillShape(p => Math.Min(Shapes.Capsule(p.X, p.Y, ax, ay, mx, my, limbHalf),
-                Shapes.Capsule(p.X, p.Y, mx, my, ex, ey, limbHalf)), LimbColour, bx0, by0, bx1, by1);
+                Shapes.Capsule(p.X, p.Y, mx, my, ex, ey, limbHalf)), limbColour, bx0, by0, bx1, by1);
             if (limb == 1) hand = (ex, ey);
         }
 
-        var body = f.Team.Color().Mix(f.WrongTeam.Color(), f.TeamMix);
         canvas.FillShape(p => Shapes.Capsule(p.X, p.Y, x, neck, x, hip, 0.085 * height), body, bx0, by0, bx1, by1);
 
         // Head, squashed sideways by a face distortion, then eyes and mouth displaced asymmetrically.
@@ -69,8 +81,7 @@ public static class FigureArt
         canvas.FillShape(p => Blend(HatDistance(f.Hat, p, x, headTop, headRadius), HatDistance(f.WrongHat, p, x, headTop, headRadius), f.HatMix),
             HatColour, bx0, by0, bx1, by1);
 
-        var badgeSize = Math.Max(1.9, 0.075 * height);
-        var badgeY = neck + 0.2 * height;
+        var (badgeSize, badgeY) = (layout.BadgeSize, layout.BadgeY);
         canvas.FillShape(p => Blend(BadgeDistance(f.Badge, p, x, badgeY, badgeSize), BadgeDistance(f.WrongBadge, p, x, badgeY, badgeSize), f.BadgeMix),
             BadgeColour, bx0, by0, bx1, by1);
 

@@ -15,6 +15,19 @@ public sealed class Canvas
 
     public int Size { get; }
 
+    public Canvas Copy()
+    {
+        var copy = new Canvas(Size, unit);
+        Array.Copy(rgb, copy.rgb, rgb.Length);
+        return copy;
+    }
+
+    /// <summary>this = this * (1 - amount) + other * amount, pixel by pixel.</summary>
+    public void MixWith(Canvas other, double amount)
+    {
+        for (var i = 0; i < rgb.Length; i++) rgb[i] = (float)(rgb[i] + (other.rgb[i] - rgb[i]) * amount);
+    }
+
     /// <summary>The scene coordinates of a pixel's centre.</summary>
     public (double X, double Y) ScenePoint(int px, int py) => ((px + 0.5) * unit, (py + 0.5) * unit);
 

@@ -438,7 +438,8 @@ public static class DefectInjector
                 return WholeClip(scene, $"figure {index}: height towards {figure.WrongHeight}");
             case 25:
                 figure.WrongBadge = figure.Badge == Badge.StarBadge ? Badge.SquareBadge : Badge.StarBadge;
-                figure.BadgeMix = mix;
+                // The badge is the smallest part on screen: its morph starts further along to stay visible.
+                figure.BadgeMix = 0.7 + 0.3 * s;
                 return WholeClip(scene, $"figure {index}: badge towards {figure.WrongBadge}");
             case 26:
                 figure.WrongTool = PickOther(Enum.GetValues<Tool>().Where(t => t != Tool.Unspecified).ToList(), figure.Tool, rng);

@@ -10,12 +10,35 @@ public sealed class Renderer(int size)
     public int Size { get; } = size;
     readonly double unit = VideoScene.Space / size;   // scene units per pixel
 
-    public byte[][] Render(VideoScene scene) => Enumerable.Range(0, scene.Frames).Select(t => RenderFrame(scene, t)).ToArray();
-
-    public byte[] RenderFrame(VideoScene scene, int t)
+    public byte[][] Render(VideoScene scene)
     {
-        var canvas = new Canvas(Size, unit);
-        DrawBackground(canvas, scene, t);
+        // The background is static apart from the frames an abrupt change blends another one in: draw each once.
+        var backgrounds = new Dictionary<SceneKind, Canvas>();
+        Canvas Background(SceneKind kind, double phaseX, double phaseY)
+        {
+            if (backgrounds.TryGetValue(kind, out var cached)) return cached;
+            var canvas = new Canvas(Size, unit);
+            for (var py = 0; py < Size; py++)
+            for (var px = 0; px < Size; px++)
+            {
+                var (x, y) = canvas.ScenePoint(px, py);
+                canvas.Set(px, py, BackgroundColour(kind, x, y, phaseX, phaseY));
+            }
+            return backgrounds[kind] = canvas;
+        }
+        return Enumerable.Range(0, scene.Frames).Select(t =>
+        {
+            var frame = Background(scene.Background, scene.TexturePhaseX, scene.TexturePhaseY).Copy();
+            if (scene.BackgroundSwapMix[t] > 0)
+                // The swapped-in scene uses the phases the other way round, so that its texture does not line up.
+                frame.MixWith(Background(scene.BackgroundSwap[t], scene.TexturePhaseY, scene.TexturePhaseX), scene.BackgroundSwapMix[t]);
+            return RenderFrame(scene, t, frame);
+        }).ToArray();
+    }
+
+    /// <summary>Draws everything but the background onto <paramref name="canvas"/>, which holds the frame's background.</summary>
+    byte[] RenderFrame(VideoScene scene, int t, Canvas canvas)
+    {
         foreach (var o in scene.Objects.Where(o => o.Visible[t])) DrawShadow(canvas, o.X[t], o.Y[t] + o.Radius * 0.2, o.Radius, scene.ShadowAngle[t]);
         foreach (var f in scene.Figures.Where(f => f.Visible[t])) DrawShadow(canvas, f.X[t], f.FootY[t], 4.5, scene.ShadowAngle[t]);
         foreach (var o in scene.Objects.Where(o => o.Visible[t])) DrawObject(canvas, o, t);
@@ -27,20 +50,6 @@ public sealed class Renderer(int size)
     }
 
     // ---- background ----------------------------------------------------------------------------------------------
-
-    static void DrawBackground(Canvas canvas, VideoScene scene, int t)
-    {
-        var swap = scene.BackgroundSwapMix[t];
-        for (var py = 0; py < canvas.Size; py++)
-        for (var px = 0; px < canvas.Size; px++)
-        {
-            var (x, y) = canvas.ScenePoint(px, py);
-            var colour = BackgroundColour(scene.Background, x, y, scene.TexturePhaseX, scene.TexturePhaseY);
-            if (swap > 0)
-                colour = colour.Mix(BackgroundColour(scene.BackgroundSwap[t], x, y, scene.TexturePhaseY, scene.TexturePhaseX), swap);
-            canvas.Set(px, py, colour);
-        }
-    }
 
     /// <summary>Each scene is a two- or three-band layout with a low-contrast texture (so blur has edges to soften).</summary>
     public static Rgb BackgroundColour(SceneKind kind, double x, double y, double phaseX, double phaseY)
