@@ -157,6 +157,26 @@ public class VideoDecoderTests(VideoTestClips clips)
         Assert.Equal([1, 2, 3, 4], progress.Order());
     }
 
+    [Theory]
+    [InlineData(ResizeMode.Squash)]
+    [InlineData(ResizeMode.Letterbox)]
+    public async Task The_printed_command_line_gives_the_bytes_the_decoder_returns(ResizeMode resize)
+    {
+        // The benchmark's reference runs this command line; it must be the decoder's exact work.
+        var preprocessing = new Preprocessing(Width: 40, Height: 40, Resize: resize);
+        var clip = await decoder.DecodeAsync(clips.Colours81, preprocessing);
+        var command = VideoDecoder.CommandLine(decoder.Tools.FfmpegPath, clips.Colours81, clip.Indices.Distinct().ToArray(), preprocessing);
+        var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        using var shell = System.Diagnostics.Process.Start(start)!;
+        using var output = new MemoryStream();
+        await shell.StandardOutput.BaseStream.CopyToAsync(output);
+        await shell.WaitForExitAsync();
+        Assert.Equal(0, shell.ExitCode);
+        Assert.Equal(clip.Frames, output.ToArray());
+    }
+
     [Fact]
     public async Task Zero_byte_file_fails_naming_the_path()
     {
