@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using MjVideo.Video;
 using Spectre.Console;
@@ -36,7 +37,11 @@ public static class BenchCommand
             .WithDescription("Sampled video decoding: the library's decoder against the ffmpeg command line doing the same select + scale + rgb24.");
     }
 
-    static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    // Relaxed escaping keeps quotes and '+' in the printed command lines readable.
+    static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>Results as JSON on stdout, snake_case keys.</summary>
     public static void WriteJson(object result) => Console.Out.WriteLine(JsonSerializer.Serialize(result, result.GetType(), JsonOptions));

@@ -7,7 +7,8 @@ namespace MjVideo.Video;
 /// then one ffmpeg process per clip that selects those frames, resizes them and writes rgb24 to a pipe.
 ///
 /// ffmpeg is started directly rather than through FFMpegCore's OutputToPipe. Not for speed: for sampled decoding the two
-/// measure the same (`mjvideo bench decode` prints both; only 8 small frames cross the pipe). But the encoder must write
+/// measure about the same within this machine's noise (`mjvideo bench decode` prints both; only 8 small frames cross the
+/// pipe). But the encoder must write
 /// ffmpeg's stdin, which FFMpegCore's pipe sources do not (they use a named pipe), so the project has its own process
 /// runner anyway, and one runner gives every ffmpeg call the same timeout-and-kill rule and the same error messages.
 /// It also reads stdout straight into a buffer of the exact size and passes paths as arguments with no quoting.

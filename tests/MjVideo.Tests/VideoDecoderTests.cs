@@ -99,6 +99,17 @@ public class VideoDecoderTests(VideoTestClips clips)
     }
 
     [Fact]
+    public async Task A_stated_count_that_is_too_high_is_recounted_by_decoding()
+    {
+        // As if the container claimed 100 frames: the paper rule would ask for frames up to 87 of the 81 there are.
+        var probed = await VideoProbe.ProbeAsync(clips.Colours81, decoder.Tools);
+        var overstated = probed with { FrameCount = 100, FrameCountSource = FrameCountSource.ContainerNbFrames };
+        var clip = await decoder.DecodeAsync(overstated, new Preprocessing(Width: 8, Height: 8));
+        Assert.Equal((81, FrameCountSource.DecodedFrames), (clip.Source.FrameCount, clip.Source.FrameCountSource));
+        Assert.Equal([0, 10, 20, 30, 40, 50, 60, 70], DecodedIndices(clip));
+    }
+
+    [Fact]
     public async Task Letterbox_pads_black_and_centres_wide_content()
     {
         // 160x90 into 64x64: content 64x36, padding (64 - 36) / 2 = 14 rows above and below.
