@@ -37,7 +37,7 @@ public sealed class ClipCache
 
     /// <summary>The default place: data/cache/clips in the workbook (git-ignored); the workbook found from the current
     /// folder when none is given.</summary>
-    public static ClipCache ForWorkbook(Workbook? workbook = null) => new(Path.Combine((workbook ?? Workbook.Open()).CacheDir, "clips"));
+    public static ClipCache InWorkbook(Workbook? workbook = null) => new(Path.Combine((workbook ?? Workbook.Open()).CacheDir, "clips"));
 
     public string Directory { get; }
     public long Hits => Interlocked.Read(ref hits);

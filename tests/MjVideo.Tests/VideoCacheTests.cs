@@ -56,7 +56,7 @@ public class VideoCacheTests(VideoTestClips clips)
     [Fact]
     public void The_default_folder_is_the_workbooks_git_ignored_cache()
     {
-        var cache = ClipCache.ForWorkbook(Workbook.Open(startDirectory: RepoPaths.Root));
+        var cache = ClipCache.InWorkbook(Workbook.Open(startDirectory: RepoPaths.Root));
         Assert.Equal(Path.Combine(RepoPaths.Root, "data", "cache", "clips"), cache.Directory);
         Assert.Contains("data/cache/", File.ReadAllLines(Path.Combine(RepoPaths.Root, ".gitignore")));
     }
