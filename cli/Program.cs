@@ -9,6 +9,8 @@ app.Configure(config =>
         .WithDescription("Generate the default data, execute every notebook in full mode, regenerate results/, figures/ and the README tables (resumable).");
     config.AddCommand<NotebooksCommand>("notebooks")
         .WithDescription("Execute the notebooks in order, each in its own process with a hard timeout (quick mode by default).");
+    config.AddCommand<StatsCommand>("stats")
+        .WithDescription("Count pairs, preferences and labels of a dataset file (release, SafeSora or GenAI-Bench), and list missing videos.");
     config.AddBranch<BenchSettings>("bench", BenchCommand.Configure);
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Print the environment: versions, device, threads, tools found.");
