@@ -19,6 +19,7 @@ app.Configure(config =>
         synth.AddCommand<DetectabilityCommand>("detectability")
             .WithDescription("Measure, per criterion and severity bin, how often an injected defect is measurable in decoded video.");
     });
+    config.AddBranch<BenchSettings>("bench", BenchCommand.Configure);
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Print the environment: versions, device, threads, tools found.");
 });
