@@ -11,6 +11,7 @@ public sealed record OracleVideo(
     double[] AspectSeverity,
     int[] CleanAspectCodes,
     double Leniency,
+    bool[] AspectDeparted,
     double Cost,
     int Total);
 
@@ -34,6 +35,7 @@ public sealed record OraclePair(
     OracleVideo Video1,
     PreferenceLabel CleanOverall,
     PreferenceLabel Overall,
+    LabelNoiseEvent OverallNoise,
     IReadOnlyList<PreferenceLabel> CleanAspectPreferences,
     IReadOnlyList<PreferenceLabel> AspectPreferences,
     bool Discard)
@@ -74,14 +76,14 @@ public sealed record SynthOracle(
         var c = p.Caption;
         OracleVideo Video(SynthVideo v, double cost, int total) =>
             new(v.Defects, Round(v.CriterionSeverity), Round(v.AspectSeverity), v.CleanAspectCodes, Math.Round(v.Leniency, 6),
-                Math.Round(cost, 6), total);
+                v.AspectDeparted, Math.Round(cost, 6), total);
         return new OraclePair(p.Index, c.Text, c.Kind.ToString(), c.SecondKind?.ToString(), c.Template,
             c.Template == CaptionGenerator.HeldOutTemplate,
             c.Groups.Any(g => g.Color is { } col && CaptionGenerator.HeldOutCombinations.Contains((col, g.Shape))),
             c.Scene.ToString(), c.Safety.ToString(), c.Emphases.Select(e => e.ToString()).ToList(), Round(c.AspectWeights()),
             p.Related, labels.Annotator, labels.Weights is null ? null : Round(labels.Weights),
             Video(p.Video0, labels.Cost0, labels.Total0), Video(p.Video1, labels.Cost1, labels.Total1),
-            labels.CleanOverall, labels.Overall, p.CleanAspectPreferences, p.AspectPreferences, p.Discard);
+            labels.CleanOverall, labels.Overall, labels.Noise, p.CleanAspectPreferences, p.AspectPreferences, p.Discard);
     }
 
     static double[] Round(double[] values) => values.Select(v => Math.Round(v, 6)).ToArray();

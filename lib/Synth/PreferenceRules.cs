@@ -83,12 +83,22 @@ public static class PreferenceRules
     };
 }
 
+/// <summary>What the noise did to one published overall label.</summary>
+public enum LabelNoiseEvent { None, Flipped, HardToJudge }
+
 /// <summary>Documented label noise: a share of decisive labels flipped and a share of pairs marked "Hard to judge".</summary>
 public sealed record LabelNoise(double FlipRate = 0.08, double HardToJudgeRate = 0.04, double AspectFlipRate = 0.06)
 {
-    public PreferenceLabel Apply(PreferenceLabel clean, SynthRandom rng)
+    public LabelNoiseEvent Draw(PreferenceLabel clean, SynthRandom rng)
     {
-        if (rng.Chance(HardToJudgeRate)) return PreferenceLabel.HardToJudge;
-        return clean.IsDecisive() && rng.Chance(FlipRate) ? PreferenceRules.Flip(clean) : clean;
+        if (rng.Chance(HardToJudgeRate)) return LabelNoiseEvent.HardToJudge;
+        return clean.IsDecisive() && rng.Chance(FlipRate) ? LabelNoiseEvent.Flipped : LabelNoiseEvent.None;
     }
+
+    public static PreferenceLabel Apply(PreferenceLabel clean, LabelNoiseEvent noise) => noise switch
+    {
+        LabelNoiseEvent.HardToJudge => PreferenceLabel.HardToJudge,
+        LabelNoiseEvent.Flipped => PreferenceRules.Flip(clean),
+        _ => clean,
+    };
 }

@@ -42,15 +42,19 @@ public static class SynthBenchGenerator
             var cost1 = PreferenceRules.Cost(family, video1.AspectSeverity, weights);
             var clean = PreferenceRules.Compare(cost0, cost1);
             // The same noise draws for every family, so the families differ only in their rule.
-            var published = SynthConfig.Noise.Apply(clean, Stream("overall-noise"));
-            return new FamilyLabels(family, weights, annotator, cost0, cost1, clean, published, TotalCode(cost0), TotalCode(cost1));
+            var noise = SynthConfig.Noise.Draw(clean, Stream("overall-noise"));
+            return new FamilyLabels(family, weights, annotator, cost0, cost1, clean, LabelNoise.Apply(clean, noise), noise,
+                TotalCode(cost0), TotalCode(cost1));
         }).ToList();
 
         return new SynthPair(index, caption, related, video0, video1, cleanAspect, aspect, discard, families);
     }
 
+    /// <summary>The annotator's aspect code before departures: bad when the worst defect is worse than their leniency.</summary>
+    public static int AspectCodeRule(double aspectSeverity, double leniency) => aspectSeverity > leniency ? LabelCode.Bad : LabelCode.Good;
+
     /// <summary>video_X_total_score: 2 (bad) when the video's cost under the family exceeds the threshold, else 1.</summary>
-    static int TotalCode(double cost) => cost > PreferenceRules.TotalBadThreshold ? LabelCode.Bad : LabelCode.Good;
+    public static int TotalCode(double cost) => cost > PreferenceRules.TotalBadThreshold ? LabelCode.Bad : LabelCode.Good;
 
     static SynthVideo GenerateVideo(SynthConfig config, CaptionSpec caption, bool[] related, int v, Func<string, SynthRandom> stream)
     {
@@ -77,15 +81,16 @@ public static class SynthBenchGenerator
         var leniency = labelling.Uniform(0, SynthConfig.MaxLeniency);
         var cleanAspectCodes = new int[MjTaxonomy.AspectCount];
         var aspectCodes = new int[MjTaxonomy.AspectCount];
+        var departed = new bool[MjTaxonomy.AspectCount];
         for (var a = 0; a < MjTaxonomy.AspectCount; a++)
         {
             var group = MjTaxonomy.AspectToCriteria[a];
             if (!group.Any(c => related[c])) continue;
             cleanAspectCodes[a] = group.Any(c => criterionCodes[c] == LabelCode.Bad) ? LabelCode.Bad : LabelCode.Good;
-            var code = aspectSeverity[a] > leniency ? LabelCode.Bad : LabelCode.Good;
-            if (labelling.Chance(SynthConfig.AspectDepartureRate)) code = code == LabelCode.Bad ? LabelCode.Good : LabelCode.Bad;
-            aspectCodes[a] = code;
+            var code = AspectCodeRule(aspectSeverity[a], leniency);
+            departed[a] = labelling.Chance(SynthConfig.AspectDepartureRate);
+            aspectCodes[a] = departed[a] ? (code == LabelCode.Bad ? LabelCode.Good : LabelCode.Bad) : code;
         }
-        return new SynthVideo(scene, defects, severity, aspectSeverity, criterionCodes, aspectCodes, cleanAspectCodes, leniency);
+        return new SynthVideo(scene, defects, severity, aspectSeverity, criterionCodes, aspectCodes, cleanAspectCodes, leniency, departed);
     }
 }

@@ -18,12 +18,14 @@ public sealed record GenerationReport(string Split, int Pairs, IReadOnlyList<str
 /// </summary>
 public sealed class SynthBenchWriter(VideoDecoder? decoder = null)
 {
-    /// <summary>The clip preprocessings decoded into the cache right after each clip is encoded.</summary>
-    public static readonly IReadOnlyList<Preprocessing> CachedPreprocessings =
-    [
-        Preprocessing.Default,
-        new Preprocessing(Frames: 16, Sampling: FrameSampling.InclusiveUniform),
-    ];
+    /// <summary>
+    /// Right after encoding, each clip is decoded once with every frame (so any sampling rule is an index subset later)
+    /// and stored in the clip cache, together with the default 8-frame sample picked out of it.
+    /// </summary>
+    public static Preprocessing EveryFrame(SynthConfig config) =>
+        new(Frames: config.Frames, Sampling: FrameSampling.InclusiveUniform, Width: config.Size, Height: config.Size);
+
+    public static Preprocessing DefaultSample(SynthConfig config) => Preprocessing.Default with { Width = config.Size, Height = config.Size };
 
     public async Task<GenerationReport> WriteAsync(SynthConfig config, string outDir, IReadOnlyList<RuleFamily> families,
         IProgress<int>? progress = null, CancellationToken cancellation = default)
@@ -52,9 +54,12 @@ public sealed class SynthBenchWriter(VideoDecoder? decoder = null)
                     await VideoEncoder.EncodeAsync(renderer.Render(pair.Video(v).Scene), config.Size, config.Size, path, encode,
                         cancellation: token);
                     Interlocked.Add(ref bytes, new FileInfo(path).Length);
-                    if (decoder?.Cache is not null)
-                        foreach (var preprocessing in CachedPreprocessings)
-                            await decoder.DecodeAsync(path, preprocessing with { Width = config.Size, Height = config.Size }, token);
+                    if (decoder?.Cache is { } cache)
+                    {
+                        var every = await decoder.DecodeAsync(path, EveryFrame(config), token);
+                        var sample = DefaultSample(config);
+                        cache.Store(cache.KeyFor(path, sample), every.Subsample(sample));
+                    }
                 }
                 pairs[index] = pair;
                 progress?.Report(Interlocked.Increment(ref done));

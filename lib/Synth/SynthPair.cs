@@ -12,7 +12,8 @@ public sealed record SynthVideo(
     int[] CriterionCodes,
     int[] AspectCodes,
     int[] CleanAspectCodes,
-    double Leniency)
+    double Leniency,
+    bool[] AspectDeparted)
 {
     public bool IsClean => Defects.Count == 0;
 }
@@ -26,6 +27,7 @@ public sealed record FamilyLabels(
     double Cost1,
     PreferenceLabel CleanOverall,
     PreferenceLabel Overall,
+    LabelNoiseEvent Noise,
     int Total0,
     int Total1);
 
