@@ -26,6 +26,10 @@ public sealed class DetectabilityCommand : AsyncCommand<DetectabilityCommand.Set
         [Description("Only these criteria (comma-separated indices); default all 28.")]
         public string? Criteria { get; init; }
 
+        [CommandOption("--min-rate <RATE>")]
+        [Description("Fail (exit 1) when any criterion's lowest-bin detection rate is below RATE, e.g. 0.9.")]
+        public double? MinRate { get; init; }
+
         [CommandOption("--out <FILE>")]
         [Description("Also write the table as JSON to FILE.")]
         public string? Out { get; init; }
@@ -61,10 +65,13 @@ public sealed class DetectabilityCommand : AsyncCommand<DetectabilityCommand.Set
             File.WriteAllText(path + ".tmp", json);
             File.Move(path + ".tmp", path, overwrite: true);
         }
+        var failing = settings.MinRate is { } min
+            ? cells.Where(c => c.Bin == 0 && c.Samples > 0 && c.Rate < min).ToList()
+            : [];
         if (settings.Json)
         {
             Console.WriteLine(json);
-            return 0;
+            return failing.Count == 0 ? 0 : 1;
         }
         var table = new Table().AddColumn("criterion");
         foreach (var (low, high) in DefectDetectability.Bins) table.AddColumn(Markup.Escape($"({low:0.00}, {high:0.00}]"));
@@ -73,6 +80,12 @@ public sealed class DetectabilityCommand : AsyncCommand<DetectabilityCommand.Set
                 .Concat(group.OrderBy(c => c.Bin).Select(c => $"{c.Detected}/{c.Samples}")).ToArray());
         AnsiConsole.Write(table);
         Console.WriteLine($"{cells.Sum(c => c.Samples)} paired clips in {clock.Elapsed.TotalSeconds:F0}s");
-        return 0;
+        foreach (var cell in failing)
+            Console.WriteLine($"detectability: {cell.Key} lowest bin {cell.Detected}/{cell.Samples} = {cell.Rate:P1}, below {settings.MinRate:P0}");
+        if (settings.MinRate is { } rate)
+            Console.WriteLine(failing.Count == 0
+                ? $"detectability: every criterion's lowest bin is at or above {rate:P0}"
+                : $"detectability: {failing.Count} criteria below {rate:P0}");
+        return failing.Count == 0 ? 0 : 1;
     }
 }

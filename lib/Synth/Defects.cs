@@ -284,11 +284,13 @@ public static class DefectInjector
     {
         var start = rng.NextInt(3, scene.Frames - MinTemporalSpan + 1);
         var things = scene.Objects.Count;
-        if (things >= 2 && s > 0.5)
+        // Two objects that look alike would trade places invisibly: swap only objects of different shape or colour.
+        var distinct = (from a in scene.Objects from b in scene.Objects
+                        where scene.Objects.IndexOf(a) < scene.Objects.IndexOf(b) && (a.Shape != b.Shape || a.Color != b.Color)
+                        select (a, b)).ToList();
+        if (distinct.Count > 0 && s > 0.5)
         {
-            // Two objects trade places from one frame to the next and stay swapped.
-            var a = scene.Objects[rng.NextInt(things)];
-            var b = scene.Objects.Where(o => o != a).ElementAt(rng.NextInt(things - 1));
+            var (a, b) = distinct[rng.NextInt(distinct.Count)];
             for (var t = start; t < scene.Frames; t++)
             {
                 (a.X[t], b.X[t]) = (b.X[t], a.X[t]);

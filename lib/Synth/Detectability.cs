@@ -30,6 +30,7 @@ public static class DefectDetectability
     {
         var jobs = (criteria ?? Enumerable.Range(0, MjTaxonomy.CriterionCount).ToList())
             .SelectMany(c => Enumerable.Range(0, Bins.Length).Select(b => (Criterion: c, Bin: b)))
+            .Where(job => (job.Bin == 0 ? lowestBinSamples : otherBinSamples) > 0)
             .ToList();
         var cells = new DetectabilityCell[jobs.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, jobs.Count),

@@ -101,6 +101,13 @@ public sealed record SynthOracle(
         }
     }
 
+    /// <summary>Version, config hash and pair count of an oracle file, without keeping the pairs.</summary>
+    public static (string Version, string ConfigHash, int PairCount) ReadHeader(string path)
+    {
+        var oracle = Read(path);
+        return (oracle.Version, oracle.ConfigHash, oracle.Pairs.Count);
+    }
+
     public void Write(string path)
     {
         var temporary = path + ".tmp";

@@ -1,3 +1,4 @@
+using MjVideo.Reports;
 using MjVideo.Baselines.Vlm;
 
 namespace MjVideo.Tests;

@@ -1,3 +1,4 @@
+using MjVideo.Reports;
 using System.Buffers.Binary;
 using MjVideo.Baselines.Vlm;
 using MjVideo.Video;

@@ -1,3 +1,4 @@
+using MjVideo.Reports;
 using System.Security.Cryptography;
 using MjVideo.Video;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace MjVideo.Baselines.Vlm;
+namespace MjVideo.Reports;
 
 /// <summary>
 /// Writes 8-bit RGB images as PNG (ISO/IEC 15948): signature, IHDR, one zlib-compressed IDAT, IEND.
