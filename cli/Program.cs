@@ -11,6 +11,8 @@ app.Configure(config =>
         .WithDescription("Execute the notebooks in order, each in its own process with a hard timeout (quick mode by default).");
     config.AddCommand<StatsCommand>("stats")
         .WithDescription("Count pairs, preferences and labels of a dataset file (release, SafeSora or GenAI-Bench), and list missing videos.");
+    config.AddCommand<DataCommand>("data")
+        .WithDescription("Generate the default SynthBench sets (every rule family, train/val/test) when missing or stale.");
     config.AddCommand<GenerateCommand>("generate")
         .WithDescription("Generate a SynthBench split in the MJ-Bench-Video release layout (JSON, oracle, mp4 clips).");
     config.AddBranch("synth", synth =>

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using MjVideo.Core;
+using MjVideo.Synth;
 using MjVideo.Workflow;
 using Spectre.Console.Cli;
 
@@ -27,6 +28,8 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         var state = ReproduceState.Load(statePath);
         if (settings.Force) state.Clear();
         var library = ReproduceState.FileSha256(typeof(Workbook).Assembly.Location);
+
+        await SynthBenchDefaults.EnsureAsync(workbook, new Progress<string>(Console.WriteLine), cancellation);
 
         var suite = new NotebookSuite(workbook);
         string Fingerprint(string notebook) =>

@@ -51,6 +51,23 @@ public static class FigureWriter
         return Save(titled, name, workbook.FiguresDir, width, height);
     }
 
+    /// <summary>
+    /// Saves an already-rendered image (a frame gallery, say) as a figure: the PNG and a small HTML page showing it, in the
+    /// workbook's figures folder.
+    /// </summary>
+    public static SavedFigure SaveImage(byte[] png, string name, Workbook workbook)
+    {
+        var directory = workbook.FiguresDir;
+        Directory.CreateDirectory(directory);
+        var basePath = Path.Combine(directory, name);
+        File.WriteAllBytes(basePath + ".png.tmp", png);
+        File.Move(basePath + ".png.tmp", basePath + ".png", overwrite: true);
+        var banner = workbook.IsQuick ? $"<p>{Workbook.QuickBanner}</p>" : "";
+        WriteAtomically(basePath + ".html",
+            $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{name}</title></head><body>{banner}<img src=\"{name}.png\" alt=\"{name}\"></body></html>\n");
+        return new SavedFigure(name, basePath + ".png", basePath + ".html");
+    }
+
     static GenericChart WithPlotlyJs(GenericChart chart, PlotlyJSReference reference) =>
         GenericChart.setDisplayOptions(
             DisplayOptions.init(null, null, null, null, null, null, FSharpOption<PlotlyJSReference>.Some(reference)), chart);
