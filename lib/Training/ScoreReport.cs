@@ -37,6 +37,23 @@ public static class ScoreReport
     public static string Preference(double score0, double score1) =>
         score0 > score1 ? PreferenceStrings.Video1Better : score0 < score1 ? PreferenceStrings.Video2Better : PreferenceStrings.Same;
 
+    /// <summary>
+    /// Loads a checkpoint and scores one or two videos against a caption: what <c>mjvideo score</c> runs. A video is named
+    /// by its path; for the precomputed backbone, by its id in the states file (the dataset's video path, e.g.
+    /// <c>test/0_0.mp4</c>), with <paramref name="statesFiles"/> replacing the checkpoint's states files when given.
+    /// </summary>
+    public static async Task<(JsonObject Report, IReadOnlyList<VideoJudgement> Videos)> ScoreAsync(string checkpointDirectory,
+        string caption, IReadOnlyList<string> videos, IReadOnlyList<string>? statesFiles = null, CancellationToken cancellation = default)
+    {
+        if (videos.Count is < 1 or > 2) throw new ArgumentException($"score takes one or two videos, got {videos.Count}");
+        var saved = TrainingCheckpoint.Read(checkpointDirectory).Info.Backbone;
+        var spec = statesFiles is { Count: > 0 } ? saved with { StatesFiles = statesFiles.Select(Path.GetFullPath).ToList() } : saved;
+        using var judge = TrainedJudge.Load(checkpointDirectory, spec);
+        var items = videos.Select(v => new Backbones.VideoItem(v, File.Exists(v) ? Path.GetFullPath(v) : v, caption)).ToList();
+        var judged = await judge.ScoreVideosAsync(items, cancellation);
+        return (Build(judge.Checkpoint, caption, judged), judged);
+    }
+
     public static JsonObject Build(TrainingCheckpoint checkpoint, string caption, IReadOnlyList<VideoJudgement> videos)
     {
         if (videos.Count is < 1 or > 2) throw new ArgumentException($"score reports one or two videos, got {videos.Count}");
