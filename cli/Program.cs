@@ -11,6 +11,10 @@ app.Configure(config =>
         .WithDescription("Execute the notebooks in order, each in its own process with a hard timeout (quick mode by default).");
     config.AddCommand<StatsCommand>("stats")
         .WithDescription("Count pairs, preferences and labels of a dataset file (release, SafeSora or GenAI-Bench), and list missing videos.");
+    config.AddCommand<TrainCommand>("train")
+        .WithDescription("Train MJ-Video or a trained baseline through the staged losses on a training folder (train.json, val.json, videos/), with checkpoints.");
+    config.AddCommand<ScoreCommand>("score")
+        .WithDescription("Score one or two videos against a caption with a trained checkpoint: criteria, aspects, gate weights, score, preference.");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Print the environment: versions, device, threads, tools found.");
 });

@@ -57,8 +57,11 @@ public sealed record ModelSettings
 /// gradient accumulation 8 / 8 / 4, AdamW lr 3e-5, weight decay 0.1, cosine schedule with 25 / 50 / 5 warm-up steps, stage
 /// 1 BCE and stages 2-3 MSE, gradient clipping at norm 1 and Adam betas (0.9, 0.999), eps 1e-8 (the HF Trainer defaults
 /// the official scripts inherit), seed 42.</item>
-/// <item><see cref="Quick"/>: CI's smoke run: 2 epochs per stage, batch 8 pairs, no accumulation, lr 1e-3 (a head trained
-/// from scratch in a few hundred steps needs a larger rate than the official fine-tune), 5 warm-up steps.</item>
+/// <item><see cref="Quick"/>: CI's smoke run: 2 epochs per stage, batch 8 pairs, no accumulation, 5 warm-up steps, lr 1e-2.
+/// A head trained from scratch in a few hundred steps needs a far larger rate than the official fine-tune: on 400 synthetic
+/// train pairs whose preference is a linear function of H = 32 precomputed features, with the official gating shape, the
+/// quick run reached 62 / 72 / 95 % strict val accuracy at lr 1e-3 / 3e-3 / 1e-2. That is a starting point for a new
+/// backbone, not a substitute for choosing the rate on its val set.</item>
 /// </list>
 /// Everything else is a choice made on val only (DESIGN 8); <see cref="Seed"/> seeds the head, the data order and torch.
 /// </summary>
@@ -109,9 +112,9 @@ public sealed record TrainConfig
         Model = new ModelSettings { Judge = judge },
         Stages =
         [
-            new StageSettings { Stage = 1, Epochs = 2, LearningRate = 1e-3, WarmupSteps = 5, LossMode = LossMode.Bce },
-            new StageSettings { Stage = 2, Epochs = 2, LearningRate = 1e-3, WarmupSteps = 5, LossMode = LossMode.Mse },
-            new StageSettings { Stage = 3, Epochs = 2, LearningRate = 1e-3, WarmupSteps = 5, LossMode = LossMode.Mse },
+            new StageSettings { Stage = 1, Epochs = 2, LearningRate = 1e-2, WarmupSteps = 5, LossMode = LossMode.Bce },
+            new StageSettings { Stage = 2, Epochs = 2, LearningRate = 1e-2, WarmupSteps = 5, LossMode = LossMode.Mse },
+            new StageSettings { Stage = 3, Epochs = 2, LearningRate = 1e-2, WarmupSteps = 5, LossMode = LossMode.Mse },
         ],
         BatchSize = 8,
         Seed = 42,

@@ -106,6 +106,41 @@ public sealed class TrainingCheckpoint
         });
     }
 
+    /// <summary>
+    /// Makes a finished checkpoint from MJ-VIDEO-2B's own head weights (the official safetensors shards; the InternVL2
+    /// backbone's "model.*" tensors are skipped) over a backbone of its hidden states, usually the precomputed one fed by
+    /// tools/dump_mjvideo_states.py: the official heads then score here exactly, through <see cref="TrainedJudge"/> and
+    /// <c>mjvideo score</c>. The config recorded is the official one (<see cref="TrainConfig.Paper"/>), with no history.
+    /// </summary>
+    public static HeadLoadReport ImportOfficialHead(string directory, IReadOnlyList<string> officialFiles, IBackbone backbone,
+        BackboneSpec backboneSpec)
+    {
+        var config = TrainConfig.Paper();
+        using var model = new RewardModel(config.Model, backbone, config.Seed);
+        var report = HeadWeights.Load(model.Head!, officialFiles, HeadLoadOptions.OfficialCheckpoint);
+        var h = backbone.HiddenSize;
+        var source = $"imported from {string.Join(", ", officialFiles.Select(Path.GetFullPath))}";
+        var info = new CheckpointInfo
+        {
+            Judge = JudgeNames.Name(JudgeKind.MjVideo),
+            Routing = JudgeNames.RoutingName(Routing.Paper),
+            HiddenSize = h,
+            BackboneId = backbone.Id,
+            Backbone = backboneSpec,
+            HeadTrainableParameters = model.TrainableCounts(TrainingStage.Overall).Head,
+            MjVideoHeadTrainableParameters = CapacityMatching.MjVideoHeadTrainable(h, config.Model.GatingHiddenDim, config.Model.GatingHiddenLayers),
+            Progress = new TrainingProgress { StageIndex = config.Stages.Count, Completed = true },
+            TrainSource = source,
+            TrainPairs = 0,
+            TrainFingerprint = "",
+            ValSource = source,
+            ValPairs = 0,
+            ValFingerprint = "",
+        };
+        Write(directory, new State(info, config, model, [], [], null, null));
+        return report;
+    }
+
     /// <summary>The model's current weights: the head under its official names, the backbone module, the adapter or
     /// dimension head.</summary>
     static void WriteModel(string folder, RewardModel model)

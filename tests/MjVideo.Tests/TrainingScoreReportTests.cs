@@ -101,6 +101,39 @@ public class TrainingScoreReportTests
     }
 
     [Fact]
+    public async Task Official_head_weights_import_as_a_finished_checkpoint_that_scores_like_the_head()
+    {
+        var folder = RepoPaths.NewTempDir("import");
+        var statesFile = Path.Combine(folder, "states.safetensors");
+        using (var state = tensor(new float[] { 1, -2, 3, 0.5f, 0, 1, -1, 2, 0.25f, 1, 1, -3, 2, 0, 1, -0.5f }).reshape(2, 8))
+            PrecomputedStates.Save(statesFile, new Dictionary<string, Tensor> { ["test/0_0.mp4"] = state });
+
+        // An "official" checkpoint shard: the head under the official names beside a backbone tensor under "model.".
+        using var head = new Model.MjVideoHead(Model.MjVideoHeadConfig.Paper(8), seed: 5);
+        var shard = Path.Combine(folder, "model-00001-of-00002.safetensors");
+        var tensors = head.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().contiguous());
+        tensors["model.language_model.norm.weight"] = ones(4);
+        TorchSharp.PyBridge.Safetensors.SaveStateDict(shard, tensors);
+
+        var spec = new BackboneSpec { Name = "precomputed", StatesFiles = [statesFile] };
+        var checkpoint = Path.Combine(folder, "imported");
+        using (var backbone = BackboneFactory.Create(spec))
+        {
+            var report = TrainingCheckpoint.ImportOfficialHead(checkpoint, [shard], backbone, spec);
+            Assert.Equal(1, report.Skipped);
+        }
+
+        var (json, videos) = await ScoreReport.ScoreAsync(checkpoint, "c", ["test/0_0.mp4"]);
+        using var gate = tensor(new float[] { 1, -2, 3, 0.5f, 0, 1, -1, 2 }).reshape(1, 8);
+        using var last = tensor(new float[] { 0.25f, 1, 1, -3, 2, 0, 1, -0.5f }).reshape(1, 8);
+        using var expected = head.forward(gate, last);
+        Assert.Equal(ModelTestKit.Scalar(expected.Score), videos[0].Score);
+        Assert.Equal(ModelTestKit.Values(expected.Criteria!).Select(v => (double)v), videos[0].Criteria!);
+        Assert.Equal("mjvideo", json["judge"]!.GetValue<string>());
+        Assert.True(TrainingCheckpoint.Read(checkpoint).Info.Progress.Completed);
+    }
+
+    [Fact]
     public void Preference_names_the_higher_score_and_equal_scores_are_same()
     {
         Assert.Equal("Video 1 better", ScoreReport.Preference(0.5, -0.25));
