@@ -57,8 +57,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Peak learning rate of every stage (default: the preset's).")]
         public double? LearningRate { get; init; }
 
+        [CommandOption("--lr-grid <RATES>")]
+        [Description("Choose the learning rate on val among these (e.g. 1e-3,3e-3,1e-2): one run each from the same start; " +
+                     "the runs go to CHECKPOINT.lr-search/, the best is copied to CHECKPOINT.")]
+        public string? LearningRateGrid { get; init; }
+
         [CommandOption("--threads <N>")]
-        [Description("torch threads (default: the preset's 2); results repeat bit for bit at a fixed count.")]
+        [Description("torch threads (default 1); results repeat bit for bit at a fixed count.")]
         public int? Threads { get; init; }
 
         [CommandOption("--resume")]
@@ -80,6 +85,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             {
                 return ValidationResult.Error(e.Message);
             }
+            if (LearningRateGrid is not null)
+            {
+                if (Resume) return ValidationResult.Error("--lr-grid cannot be resumed; resume a candidate's checkpoint instead");
+                if (LearningRate is not null) return ValidationResult.Error("give --lr or --lr-grid, not both");
+                try { ParseRates(LearningRateGrid); }
+                catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
+            }
             if (Resume && !Directory.Exists(Out)) return ValidationResult.Error($"--resume: no checkpoint at {Out}");
             if (!Resume && Directory.Exists(Out))
                 return ValidationResult.Error($"{Out} exists; pass --resume to continue it, or choose another --out");
@@ -94,6 +106,15 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         return parts.Select(p => int.TryParse(p, out var s) && s is >= 1 and <= 3
             ? s
             : throw new ArgumentException($"--stages: '{p}' is not a stage (1, 2 or 3)")).ToArray();
+    }
+
+    static double[] ParseRates(string text)
+    {
+        var rates = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 && double.IsFinite(r)
+                ? r
+                : throw new ArgumentException($"--lr-grid: '{p}' is not a positive learning rate")).ToArray();
+        return rates.Length > 0 ? rates : throw new ArgumentException("--lr-grid: give at least one rate");
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
@@ -123,7 +144,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         };
         if (checkpoint is not null) AnsiConsole.MarkupLine($"Resuming {Markup.Escape(checkpoint.Directory)} at step {checkpoint.Info.Progress.GlobalStep}; its saved config is used.");
 
-        var registration = BackboneFactory.Find(spec.Name);
+        var registration = BackboneFactory.FindAvailable(spec.Name);
         var data = TrainingDirectory.Read(settings.Data, registration.NeedsVideoFiles);
         AnsiConsole.Write(new Panel(Markup.Escape(config.ToJson())).Header("training config").Expand());
         AnsiConsole.MarkupLine(Markup.Escape(
@@ -143,16 +164,28 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             model = checkpoint?.CreateModel(backbone) ?? new RewardModel(config.Model, backbone, config.Seed);
             PrintBudget(config, model);
 
+            if (settings.LearningRateGrid is not null)
+            {
+                var rates = ParseRates(settings.LearningRateGrid);
+                var searchFolder = Path.GetFullPath(settings.Out) + ".lr-search";
+                AnsiConsole.MarkupLine(Markup.Escape($"learning-rate search on val: {string.Join(", ", rates)} ({rates.Length} runs) -> {searchFolder}"));
+                LearningRateSearchResult search = null!;
+                Progress().Start(progress => search = LearningRateSearch.Run(config, rates, backbone, spec, train!, val!, searchFolder,
+                    rate => new ProgressMonitor(progress, $"lr {rate.ToString("G3", CultureInfo.InvariantCulture)} "), cancellation));
+                PrintSearch(search);
+                TrainingCheckpoint.Copy(search.Best.CheckpointDirectory, settings.Out);
+                AnsiConsole.MarkupLine(Markup.Escape($"best: lr {search.Best.LearningRate:R}, copied to {Path.GetFullPath(settings.Out)}"));
+                return 0;
+            }
+
             TrainResult result = null!;
-            AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(progress =>
-                {
-                    var trainer = new StagedTrainer(config, new ProgressMonitor(progress));
-                    result = checkpoint is null
-                        ? trainer.Train(model, spec, train!, val!, settings.Out, cancellation: cancellation)
-                        : trainer.Resume(model, train!, val!, checkpoint, cancellation: cancellation);
-                });
+            Progress().Start(progress =>
+            {
+                var trainer = new StagedTrainer(config, new ProgressMonitor(progress, ""));
+                result = checkpoint is null
+                    ? trainer.Train(model, spec, train!, val!, settings.Out, cancellation: cancellation)
+                    : trainer.Resume(model, train!, val!, checkpoint, cancellation: cancellation);
+            });
             PrintSelected(result);
             return 0;
         }
@@ -162,6 +195,19 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             train?.Dispose();
             val?.Dispose();
         }
+    }
+
+    static Progress Progress() => AnsiConsole.Progress()
+        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn());
+
+    static void PrintSearch(LearningRateSearchResult search)
+    {
+        var table = new Table().Title("learning-rate search (val, last stage's selected epoch)").AddColumn("lr")
+            .AddColumn(new TableColumn("val strict acc").RightAligned()).AddColumn(new TableColumn("val loss").RightAligned()).AddColumn("");
+        foreach (var c in search.Candidates)
+            table.AddRow(c.LearningRate.ToString("G3", CultureInfo.InvariantCulture), Percent(c.Selected.ValStrictAccuracy),
+                c.Selected.ValLoss.ToString("F4", CultureInfo.InvariantCulture), c == search.Best ? "best" : "");
+        AnsiConsole.Write(table);
     }
 
     static TrainConfig BuildConfig(Settings settings)
@@ -213,7 +259,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             $"judge {JudgeNames.Display(config.Model.Judge)}: {model.TrainableCounts(last).Head:N0} trainable head parameters; " +
             $"MJ-Video's head at H = {h}: {mjvideo:N0}" +
             (model.Adapter is { } adapter ? $" (capacity-matched adapter width {adapter.Width})" : "") +
-            $". Budget: {config.Stages.Sum(s => s.Epochs)} epochs over {config.Stages.Count} stage(s), one configuration, seed {config.Seed}."));
+            $". Budget: {config.Stages.Sum(s => s.Epochs)} epochs over {config.Stages.Count} stage(s) per configuration, seed {config.Seed}."));
     }
 
     static void PrintSelected(TrainResult result)
@@ -231,14 +277,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     static string Percent(double value) => double.IsNaN(value) ? "n/a" : (100 * value).ToString("F2", CultureInfo.InvariantCulture);
 
     /// <summary>One progress bar per stage; a line per epoch with the val metrics.</summary>
-    sealed class ProgressMonitor(ProgressContext progress) : ITrainingMonitor
+    sealed class ProgressMonitor(ProgressContext progress, string prefix) : ITrainingMonitor
     {
         ProgressTask? task;
 
         public void StageStarted(StageStart start)
         {
             task?.StopTask();
-            task = progress.AddTask($"stage {start.Stage}", maxValue: start.Epochs * start.StepsPerEpoch);
+            task = progress.AddTask($"{prefix}stage {start.Stage}", maxValue: start.Epochs * start.StepsPerEpoch);
             task.Value = start.FirstStep;
         }
 
@@ -246,12 +292,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             if (task is null) return;
             task.Value = step.StageStep;
-            task.Description = string.Create(CultureInfo.InvariantCulture, $"stage {step.Stage} epoch {step.Epoch + 1} loss {step.Loss:F4}");
+            task.Description = string.Create(CultureInfo.InvariantCulture, $"{prefix}stage {step.Stage} epoch {step.Epoch + 1} loss {step.Loss:F4}");
         }
 
         public void EpochCompleted(EpochRecord epoch) =>
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"stage {epoch.Stage} epoch {epoch.Epoch + 1}: train loss {epoch.TrainLoss:F4}, val loss {epoch.ValLoss:F4}, " +
+                $"{prefix}stage {epoch.Stage} epoch {epoch.Epoch + 1}: train loss {epoch.TrainLoss:F4}, val loss {epoch.ValLoss:F4}, " +
                 $"val strict accuracy {Percent(epoch.ValStrictAccuracy)}% on {epoch.ValDecisivePairs} pairs{(epoch.Improved ? " (best so far)" : "")}")));
     }
 }

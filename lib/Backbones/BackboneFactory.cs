@@ -68,13 +68,16 @@ public static class BackboneFactory
             ? registration
             : throw new ArgumentException($"unknown backbone '{name}'; known: {string.Join(", ", Names)}");
 
-    public static IBackbone Create(BackboneSpec spec)
+    /// <summary>The registration of a backbone this build can create; throws naming the available ones otherwise.</summary>
+    public static Registration FindAvailable(string name)
     {
-        var registration = Find(spec.Name);
+        var registration = Find(name);
         if (registration.Build is null)
             throw new NotSupportedException(
                 $"backbone '{registration.Name}' ({registration.Description}) is not available in this build; available: " +
                 string.Join(", ", Registrations.Values.Where(r => r.Available).Select(r => r.Name).Order(StringComparer.Ordinal)));
-        return registration.Build(spec);
+        return registration;
     }
+
+    public static IBackbone Create(BackboneSpec spec) => FindAvailable(spec.Name).Build!(spec);
 }

@@ -85,6 +85,7 @@ public sealed class StagedTrainer
 
     sealed class SilentMonitor : ITrainingMonitor;
 
+
     /// <summary>One call's state: the model, data, progress and the records so far.</summary>
     sealed class Run(
         StagedTrainer trainer, RewardModel model, BackboneSpec backboneSpec, TrainingData train, TrainingData val, string directory,
@@ -236,7 +237,8 @@ public sealed class StagedTrainer
                 throw Diverged(progress.GlobalStep, settings, $"the val loss after epoch {progress.Epoch + 1} is {metrics.Loss}");
             var epoch = progress.Epoch;
             var trainLoss = trace.Where(t => t.Stage == settings.Stage && t.Epoch == epoch).Average(t => t.Loss);
-            var improved = progress.Best is null || IsBetter(metrics, progress.Best, SelectionFor(progress.StageIndex));
+            var improved = progress.Best is null
+                || EpochSelection.IsBetter(metrics.StrictAccuracy, metrics.Loss, progress.Best, SelectionFor(progress.StageIndex));
             var record = new EpochRecord(settings.Stage, epoch, progress.GlobalStep, trainLoss, metrics.Loss, metrics.StrictAccuracy,
                 metrics.DecisivePairs, improved);
             history.Add(record);
@@ -262,15 +264,6 @@ public sealed class StagedTrainer
             Selection.Auto => stageIndex == config.Stages.Count - 1 ? Selection.Accuracy : Selection.Loss,
             var chosen => chosen,
         };
-
-        /// <summary>Higher accuracy wins; equal (or undefined) accuracy falls back to the lower val loss.</summary>
-        static bool IsBetter(ValMetrics candidate, EpochRecord best, Selection by)
-        {
-            if (by == Selection.Accuracy && !double.IsNaN(candidate.StrictAccuracy) && !double.IsNaN(best.ValStrictAccuracy)
-                && candidate.StrictAccuracy != best.ValStrictAccuracy)
-                return candidate.StrictAccuracy > best.ValStrictAccuracy;
-            return candidate.Loss < best.ValLoss;
-        }
 
         /// <summary>Puts the stage's best weights back and moves on to the next stage.</summary>
         void EndStage()
@@ -336,5 +329,19 @@ public sealed class StagedTrainer
             foreach (var tensor in best.Values) tensor.Dispose();
             best = null;
         }
+    }
+}
+
+/// <summary>The rule that compares two val results, for a stage's epochs and for hyper-parameter candidates alike.</summary>
+public static class EpochSelection
+{
+    /// <summary>By accuracy: higher accuracy wins, and equal (or undefined) accuracy falls back to the lower val loss.
+    /// By loss: the lower val loss wins.</summary>
+    public static bool IsBetter(double accuracy, double loss, EpochRecord best, Selection by)
+    {
+        if (by == Selection.Loss) return loss < best.ValLoss;
+        if (!double.IsNaN(accuracy) && !double.IsNaN(best.ValStrictAccuracy) && accuracy != best.ValStrictAccuracy)
+            return accuracy > best.ValStrictAccuracy;
+        return loss < best.ValLoss;
     }
 }

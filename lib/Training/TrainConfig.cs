@@ -82,8 +82,13 @@ public sealed record TrainConfig
     public int Patience { get; init; }
     public Selection SelectBy { get; init; } = Selection.Auto;
     public long Seed { get; init; } = 42;
-    /// <summary>torch.set_num_threads for the run: results are bit-for-bit repeatable on the CPU at a fixed thread count.</summary>
-    public int Threads { get; init; } = 2;
+    /// <summary>
+    /// torch.set_num_threads for the run: results are bit-for-bit repeatable on the CPU at a fixed thread count. One by
+    /// default: the head's operations are small (a few rows through MLPs), and on the shared 2-core project machine
+    /// (load ~18) two threads made a training step about 10 times slower than one (TrainingBenchmark, H = 128 and 512);
+    /// a backbone with heavier operations (convolutions) may want 2 on a machine of its own.
+    /// </summary>
+    public int Threads { get; init; } = 1;
     /// <summary>Pairs per forward pass when evaluating val.</summary>
     public int EvalBatchSize { get; init; } = 64;
     /// <summary>Write the checkpoint every this many optimizer steps as well as after every epoch; 0: after epochs only.</summary>

@@ -18,7 +18,7 @@ public sealed record TrainingBenchmarkOptions
     /// <summary>Untimed optimizer steps first (allocator and kernel warm-up).</summary>
     public int WarmupSteps { get; init; } = 5;
     public int MeasuredSteps { get; init; } = 40;
-    public int Threads { get; init; } = 2;
+    public int Threads { get; init; } = 1;
     /// <summary>The head measured; the official gating shape (3 x 1024) by default.</summary>
     public ModelSettings Model { get; init; } = new();
     public long Seed { get; init; } = 1;

@@ -153,6 +153,19 @@ public sealed class TrainingCheckpoint
         if (extra.Count > 0) SaveTensors(Path.Combine(folder, ExtraFile), extra);
     }
 
+    /// <summary>Copies a checkpoint folder (e.g. a search's best candidate to the run's output), replacing the target
+    /// atomically like a write.</summary>
+    public static void Copy(string source, string destination)
+    {
+        var from = Path.GetFullPath(source);
+        Read(from);
+        WriteFolderAtomically(destination, folder =>
+        {
+            foreach (var file in System.IO.Directory.GetFiles(from))
+                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        });
+    }
+
     static void WriteFolderAtomically(string directory, Action<string> write)
     {
         var target = Path.GetFullPath(directory);

@@ -62,6 +62,40 @@ public class TrainingLearningTests
     }
 
     [Fact]
+    public void Learning_rate_search_chooses_on_val_from_one_starting_point()
+    {
+        var config = Config(SmallModel(), epochs: 1, batch: 8);
+        double[] rates = [1e-4, 1e-2];
+        var directory = RepoPaths.NewTempDir("search");
+        LearningRateSearchResult search;
+        Dictionary<string, float[]> backboneBefore;
+        using (var setup = Synthetic(hiddenSize: 16, trainPairs: 96, valPairs: 64, trainableBackbone: true))
+        {
+            backboneBefore = setup.Backbone.Module.state_dict().ToDictionary(e => e.Key, e => e.Value.data<float>().ToArray());
+            search = LearningRateSearch.Run(config, rates, setup.Backbone, Spec, setup.Train, setup.Val, directory);
+            // The backbone is left at its starting point.
+            foreach (var (name, values) in setup.Backbone.Module.state_dict())
+                Assert.Equal(backboneBefore[name], values.data<float>().ToArray());
+        }
+
+        Assert.Equal(rates, search.Candidates.Select(c => c.LearningRate));
+        var expected = search.Candidates.OrderByDescending(c => c.Selected.ValStrictAccuracy).ThenBy(c => c.Selected.ValLoss).First();
+        Assert.Equal(expected, search.Best);
+        Assert.True(File.Exists(Path.Combine(directory, LearningRateSearch.SummaryFile)));
+
+        // The second candidate started where the first did: it equals a run at its rate on fresh objects.
+        using var fresh = Synthetic(hiddenSize: 16, trainPairs: 96, valPairs: 64, trainableBackbone: true);
+        var alone = config with { Stages = config.Stages.Select(s => s with { LearningRate = 1e-2 }).ToList() };
+        using var model = new RewardModel(alone.Model, fresh.Backbone, alone.Seed);
+        var result = new StagedTrainer(alone).Train(model, Spec, fresh.Train, fresh.Val, RepoPaths.NewTempDir("search-alone"));
+        Assert.Equal(result.Selected[^1], search.Candidates[1].Selected);
+        var checkpoint = TrainingCheckpoint.Read(search.Candidates[1].CheckpointDirectory);
+        Assert.Equal(result.Trace, checkpoint.Trace);
+        using var loaded = checkpoint.CreateModel(fresh.Backbone);
+        AssertSameWeights(Weights(model), Weights(loaded));
+    }
+
+    [Fact]
     public void Stage_three_alone_trains_only_the_overall_stage()
     {
         using var setup = Synthetic(trainPairs: 16);
