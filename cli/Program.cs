@@ -22,6 +22,10 @@ app.Configure(config =>
             .WithDescription("Measure, per criterion and severity bin, how often an injected defect is measurable in decoded video.");
     });
     config.AddBranch<BenchSettings>("bench", BenchCommand.Configure);
+    config.AddCommand<TrainCommand>("train")
+        .WithDescription("Train MJ-Video or a trained baseline through the staged losses on a training folder (train.json, val.json, videos/), with checkpoints.");
+    config.AddCommand<ScoreCommand>("score")
+        .WithDescription("Score one or two videos against a caption with a trained checkpoint: criteria, aspects, gate weights, score, preference.");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Print the environment: versions, device, threads, tools found.");
 });

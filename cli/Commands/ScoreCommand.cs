@@ -1,0 +1,102 @@
+using System.ComponentModel;
+using System.Globalization;
+using MjVideo.Backbones.Precomputed;
+using MjVideo.Taxonomy;
+using MjVideo.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace MjVideo.Cli.Commands;
+
+public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--model <CHECKPOINT>")]
+        [Description("A checkpoint folder written by mjvideo train.")]
+        public string Model { get; init; } = "";
+
+        [CommandOption("--caption <TEXT>")]
+        [Description("The caption the videos were generated from.")]
+        public string Caption { get; init; } = "";
+
+        [CommandArgument(0, "<VIDEO>")]
+        [Description("A video file (for the precomputed backbone: its id in the states file, e.g. test/0_0.mp4).")]
+        public string Video { get; init; } = "";
+
+        [CommandArgument(1, "[VIDEO2]")]
+        [Description("A second video: the preference between the two is printed.")]
+        public string? Video2 { get; init; }
+
+        [CommandOption("--states <FILE>")]
+        [Description("Precomputed states holding these videos, instead of the checkpoint's; repeat for a sharded dump.")]
+        public string[] States { get; init; } = [];
+
+        [CommandOption("--json")]
+        [Description("Print the result as JSON (keys documented in ScoreReport).")]
+        public bool Json { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Model.Length == 0) return ValidationResult.Error("--model CHECKPOINT is required");
+            if (!Directory.Exists(Model)) return ValidationResult.Error($"no checkpoint folder at {Model}");
+            return Caption.Length == 0 ? ValidationResult.Error("--caption TEXT is required") : ValidationResult.Success();
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        var videos = settings.Video2 is null ? new[] { settings.Video } : [settings.Video, settings.Video2];
+        try
+        {
+            var (report, judged) = await ScoreReport.ScoreAsync(settings.Model, settings.Caption, videos, settings.States, cancellation);
+            if (settings.Json) Console.WriteLine(ScoreReport.ToJson(report));
+            else PrintTables(judged);
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException
+                                      or MissingStatesException)
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return 1;
+        }
+    }
+
+    static string F(double? value) => value is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";
+
+    static void PrintTables(IReadOnlyList<VideoJudgement> videos)
+    {
+        var summary = new Table().AddColumn("video").AddColumn(new TableColumn("score").RightAligned());
+        foreach (var v in videos) summary.AddRow(Markup.Escape(v.VideoId), F(v.Score));
+        AnsiConsole.Write(summary);
+
+        if (videos.Any(v => v.AspectScores is not null))
+        {
+            var aspects = new Table().Title("aspects: score s_a (weight g_a)").AddColumn("aspect");
+            foreach (var v in videos) aspects.AddColumn(new TableColumn(Markup.Escape(v.VideoId)).RightAligned());
+            foreach (var aspect in MjTaxonomy.Aspects)
+                aspects.AddRow([Markup.Escape(aspect.DisplayName), ..videos.Select(v => $"{F(v.AspectScores?[aspect.Index])} ({F(v.AspectWeights?[aspect.Index])})")]);
+            AnsiConsole.Write(aspects);
+        }
+        if (videos.Any(v => v.Criteria is not null))
+        {
+            var criteria = new Table().Title("criteria: reward r_c (weight w_c)").AddColumn("aspect").AddColumn("criterion");
+            foreach (var v in videos) criteria.AddColumn(new TableColumn(Markup.Escape(v.VideoId)).RightAligned());
+            foreach (var criterion in MjTaxonomy.Criteria)
+                criteria.AddRow([Markup.Escape(criterion.Aspect.DisplayName), Markup.Escape(criterion.Key),
+                    ..videos.Select(v => $"{F(v.Criteria?[criterion.Index])} ({F(v.CriteriaWeights?[criterion.Index])})")]);
+            AnsiConsole.Write(criteria);
+        }
+        if (videos.Any(v => v.Dimensions is not null))
+        {
+            var dimensions = new Table().Title("VideoScore-style dimensions").AddColumn("dimension");
+            foreach (var v in videos) dimensions.AddColumn(new TableColumn(Markup.Escape(v.VideoId)).RightAligned());
+            for (var d = 0; d < VideoScoreDimensions.Count; d++)
+                dimensions.AddRow([VideoScoreDimensions.Names[d], ..videos.Select(v => F(v.Dimensions?[d]))]);
+            AnsiConsole.Write(dimensions);
+        }
+        if (videos.Count == 2)
+            AnsiConsole.MarkupLine($"preference: [bold]{ScoreReport.Preference(videos[0].Score, videos[1].Score)}[/] " +
+                                   $"(margin {F(videos[0].Score - videos[1].Score)})");
+    }
+}
