@@ -13,9 +13,10 @@ namespace MjVideo.Baselines.TrainingFree;
 /// value for the life of the object, so that the single-measure judges, the combined judge and the single-frame control
 /// built on one measurer decode and measure each video once between them.
 /// </summary>
-public sealed class QualityMeasurer
+public sealed class QualityMeasurer : IDisposable
 {
     readonly ConcurrentDictionary<(QualityMeasure Measure, string Path), double> values = new();
+    ResNetFeatureExtractor? ownedExtractor;
 
     /// <param name="decoder">decodes the clips (give it a <see cref="ClipCache"/> to keep them on disk)</param>
     /// <param name="features">ResNet-18 feature maps of the temporal clip, cached; only subject consistency needs it</param>
@@ -35,7 +36,17 @@ public sealed class QualityMeasurer
     {
         workbook ??= Workbook.Open();
         var extractor = ResNetFeatureExtractor.Open(workbook.CacheDir, resnet);
-        return new QualityMeasurer(new VideoDecoder(cache: ClipCache.InWorkbook(workbook)), new FrameFeatureCache(workbook.CacheDir, extractor));
+        return new QualityMeasurer(new VideoDecoder(cache: ClipCache.InWorkbook(workbook)), new FrameFeatureCache(workbook.CacheDir, extractor))
+        {
+            ownedExtractor = extractor,
+        };
+    }
+
+    /// <summary>Releases the ResNet-18 session when <see cref="ForWorkbook"/> opened it (a given cache stays its owner's).</summary>
+    public void Dispose()
+    {
+        ownedExtractor?.Dispose();
+        ownedExtractor = null;
     }
 
     public VideoDecoder Decoder { get; }
