@@ -11,6 +11,7 @@ namespace MjVideo.Baselines.Oracle;
 /// severities, so for worst-defect, which has no weights, it is -(max_a bad_a + 1 if safety is bad): any bad aspect
 /// loses, a safety defect loses outright. (c) - (b) is the most that reading per-pair weights (routing) can add to
 /// labels this good; on annotators the weights are not in the caption, so no caption-reading model can reach (c).
+/// On worst-defect the indicators drop the severities the max compares, so two videos that both have a bad aspect tie.
 /// Aspect scores and the "good" threshold are as in <see cref="FixedAspectWeightsJudge"/>.
 /// </summary>
 public sealed class TrueAspectWeightsJudge(OracleLookup? oracle = null) : OracleJudge(oracle)
