@@ -88,16 +88,21 @@ public static class Evaluator
             PreferenceAccuracy.TieAware(score0, score1, labels, bootstrap), tieCalibrated, threshold ?? double.NaN);
     }
 
+    /// <summary>Table 1 rows for the aspects the judge scores (a NaN aspect score means "not scored by this judge").</summary>
     static IReadOnlyList<AspectResult>? Aspects(IReadOnlyList<JudgedPair> judged, PreferenceDataset data, BootstrapOptions bootstrap,
         double goodAbove)
     {
         if (judged.Any(p => p.Video0.AspectScores is null || p.Video1.AspectScores is null)) return null;
         var labelled = Enumerable.Range(0, judged.Count).Where(i => data.Pairs[i].Labels0 is not null && data.Pairs[i].Labels1 is not null).ToList();
         if (labelled.Count == 0) return null;
-        return AspectMetrics.EvaluateAll(
-            labelled.Select(i => judged[i].Video0.AspectScores!).ToArray(), labelled.Select(i => judged[i].Video1.AspectScores!).ToArray(),
-            labelled.Select(i => data.Pairs[i].Labels0!.AspectCodes).ToArray(), labelled.Select(i => data.Pairs[i].Labels1!.AspectCodes).ToArray(),
-            bootstrap, goodAbove);
+        var scored = MjTaxonomy.Aspects.Where(a => labelled.All(i =>
+            double.IsFinite(judged[i].Video0.AspectScores![a.Index]) && double.IsFinite(judged[i].Video1.AspectScores![a.Index]))).ToList();
+        if (scored.Count == 0) return null;
+        double[] Column(int i, int video, int aspect) => [judged[i].Of(video).AspectScores![aspect]];
+        return scored.Select(a => AspectMetrics.Evaluate(a.DisplayName,
+            labelled.Select(i => Column(i, 0, a.Index)[0]).ToArray(), labelled.Select(i => Column(i, 1, a.Index)[0]).ToArray(),
+            labelled.Select(i => data.Pairs[i].Labels0!.AspectCodes[a.Index]).ToArray(),
+            labelled.Select(i => data.Pairs[i].Labels1!.AspectCodes[a.Index]).ToArray(), bootstrap, goodAbove)).ToList();
     }
 
     static IReadOnlyList<CriterionResult>? Criteria(IReadOnlyList<JudgedPair> judged, PreferenceDataset data, BootstrapOptions bootstrap,
