@@ -11,10 +11,12 @@ namespace MjVideo.Backbones;
 public static class SeededInit
 {
     /// <summary>
-    /// Re-draws the weights of every Linear, Conv1d, Conv2d and Embedding inside <paramref name="module"/>, in the order of
+    /// Sets the weights of every Linear, Conv1d, Conv2d, Embedding, GroupNorm and LayerNorm inside <paramref name="module"/>, in the order of
     /// <c>named_modules()</c> (fixed by the module's structure): PyTorch's defaults, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
-    /// the weights and biases of linear and convolution layers and N(0, 1) for embeddings. Norm layers keep their
-    /// deterministic ones and zeros; parameters a module creates itself are drawn where it creates them.
+    /// the weights and biases of linear and convolution layers and N(0, 1) for embeddings; ones and zeros for the scale
+    /// and shift of GroupNorm and LayerNorm (set here because TorchSharp 0.107's GroupNorm leaves them uninitialised:
+    /// they held whatever the allocator returned, NaN included). Parameters a module creates itself are drawn where it
+    /// creates them.
     /// </summary>
     public static void Apply(nn.Module module, Generator generator)
     {
@@ -34,6 +36,14 @@ public static class SeededInit
                     break;
                 case Embedding embedding:
                     embedding.weight!.normal_(0, 1, generator);
+                    break;
+                case GroupNorm norm:
+                    norm.weight?.fill_(1);
+                    norm.bias?.zero_();
+                    break;
+                case LayerNorm norm:
+                    norm.weight?.fill_(1);
+                    norm.bias?.zero_();
                     break;
             }
         }
