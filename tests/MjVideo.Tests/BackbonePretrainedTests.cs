@@ -66,6 +66,10 @@ public class BackbonePretrainedFusionTests
         Assert.True(MaxAbsDifference(original.HLast, otherCaption.HLast) > 1e-3, "the caption does not change h_last");
         Assert.True(MaxAbsDifference(original.HGate, otherCaption.HGate) > 1e-3, "the caption does not change h_gate");
         Assert.True(MaxAbsDifference(original.HLast, otherFeatures.HLast) > 1e-3, "the video does not change h_last");
+
+        using var reversed = new PretrainedInputs(Ids(1), a.Features.flip(1), a.Captions.alias());
+        using var reversedOutput = backbone.Forward(reversed);
+        Assert.True(MaxAbsDifference(original.HLast, reversedOutput.HLast) > 1e-3, "the order of the frames does not change h_last");
     }
 
     [Fact]

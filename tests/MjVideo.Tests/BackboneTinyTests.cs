@@ -100,6 +100,20 @@ public class BackboneTinyTests
     }
 
     [Fact]
+    public void The_order_of_the_frames_changes_the_output()
+    {
+        // Flicker, disappearance and drift are about order and change: the same frames in reverse must read differently.
+        using var backbone = new TinyVideoTextBackbone(SmallTiny());
+        using var generator = new Generator(13);
+        using var clip = rand([1, 4, 3, 32, 32], generator: generator);
+        using var reversed = clip.flip(1);
+        using var noGrad = no_grad();
+        using var forward = backbone.Forward(clip, ["a square"]);
+        using var backward = backbone.Forward(reversed, ["a square"]);
+        Assert.True(MaxAbsDifference(forward.HLast, backward.HLast) > 1e-3, "reversing the frames does not change h_last");
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_weights_and_outputs_and_another_seed_does_not()
     {
         using var first = new TinyVideoTextBackbone(SmallTiny(seed: 7));

@@ -53,12 +53,17 @@ public sealed class PretrainedFusionBackbone : IBackbone
             lock (openGate)
             {
                 if (featureCache is not null) return featureCache;
-                extractor = ResNetFeatureExtractor.Open(cacheDir,
+                var opened = ResNetFeatureExtractor.Open(cacheDir,
                     new ResNetExtractorOptions(InputSize: Config.InputSize, BatchSize: Config.CachedFrames, IntraOpThreads: Config.ExtractorThreads));
-                if (extractor.Channels != PretrainedFusionConfig.FeatureChannels || extractor.MapHeight != Config.MapSide || extractor.MapWidth != Config.MapSide)
+                if (opened.Channels != PretrainedFusionConfig.FeatureChannels || opened.MapHeight != Config.MapSide || opened.MapWidth != Config.MapSide)
+                {
+                    var shape = $"{opened.Channels}x{opened.MapHeight}x{opened.MapWidth}";
+                    opened.Dispose();
                     throw new InvalidOperationException(
-                        $"ResNet-18 at {Config.InputSize}px gives {extractor.Channels}x{extractor.MapHeight}x{extractor.MapWidth} maps, " +
-                        $"but the fusion was built for {PretrainedFusionConfig.FeatureChannels}x{Config.MapSide}x{Config.MapSide}");
+                        $"ResNet-18 at {Config.InputSize}px gives {shape} maps, but the fusion was built for " +
+                        $"{PretrainedFusionConfig.FeatureChannels}x{Config.MapSide}x{Config.MapSide}");
+                }
+                extractor = opened;
                 return featureCache = new FrameFeatureCache(cacheDir, extractor);
             }
         }
