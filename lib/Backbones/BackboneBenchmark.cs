@@ -25,8 +25,11 @@ public sealed record BackboneBenchmarkOptions(int BatchPairs = 8, int Repetition
 /// <param name="ReferenceMs">the reference matmul's median time during this run (11.7 ms on a quiet machine)</param>
 /// <param name="TinyStepRatio">small encoder: forward + backward of one pair (2 videos x the configured frames), in reference runs</param>
 /// <param name="TinyForwardRatio">the same without gradients</param>
+/// <param name="TinyOptimizerRatio">one AdamW step over the encoder's stage-1 parameters, per pair of the batch (its cost is per
+/// batch; most of it is the 50,257-row token table)</param>
 /// <param name="PretrainedStepRatio">frozen-encoder fusion: forward + backward of one pair, features prepared, in reference runs</param>
 /// <param name="PretrainedForwardRatio">the same without gradients</param>
+/// <param name="PretrainedOptimizerRatio">one AdamW step over the fusion's parameters, per pair of the batch</param>
 /// <param name="PretrainedPrepareMsPerVideo">preparing videos not yet cached: probe, decode, ResNet-18 on the cached grid, cache write</param>
 /// <param name="PretrainedCachedPrepareMsPerVideo">preparing the same videos again, from the feature cache</param>
 /// <param name="TinyPrepareMsPerVideo">the small encoder's decoding per video without a clip cache</param>
@@ -38,8 +41,10 @@ public sealed record BackboneBenchmarkResult(
     double ReferenceMs,
     double TinyStepRatio,
     double TinyForwardRatio,
+    double TinyOptimizerRatio,
     double PretrainedStepRatio,
     double PretrainedForwardRatio,
+    double PretrainedOptimizerRatio,
     double PretrainedPrepareMsPerVideo,
     double PretrainedCachedPrepareMsPerVideo,
     double TinyPrepareMsPerVideo)
@@ -62,10 +67,12 @@ public sealed record BackboneBenchmarkResult(
         $"interleaved with the reference (1024^2 matmul: {ReferenceMs:F1} ms now, {QuietReferenceMs:F1} ms quiet):\n" +
         $"  {TinyConfig}\n" +
         $"    per pair: forward+backward {TinyStepRatio:F3} reference runs = {TinyStepQuietMs:F1} ms quiet (budget ratio {TinyBudgetRatio:F2}); " +
-        $"forward only {TinyForwardRatio:F3} = {TinyForwardRatio * QuietReferenceMs:F1} ms quiet; decode {TinyPrepareMsPerVideo:F0} ms/video as measured\n" +
+        $"forward only {TinyForwardRatio:F3} = {TinyForwardRatio * QuietReferenceMs:F1} ms quiet; AdamW step {TinyOptimizerRatio * QuietReferenceMs:F1} ms quiet; " +
+        $"decode {TinyPrepareMsPerVideo:F0} ms/video as measured\n" +
         $"  {PretrainedConfig}\n" +
         $"    per pair: forward+backward {PretrainedStepRatio:F3} reference runs = {PretrainedStepQuietMs:F1} ms quiet; " +
         $"forward only {PretrainedForwardRatio:F3} = {PretrainedForwardRatio * QuietReferenceMs:F1} ms quiet; " +
+        $"AdamW step {PretrainedOptimizerRatio * QuietReferenceMs:F1} ms quiet; " +
         $"prepare {PretrainedPrepareMsPerVideo:F0} ms/video uncached, {PretrainedCachedPrepareMsPerVideo:F1} ms/video cached, as measured";
 }
 
@@ -115,17 +122,17 @@ public static class BackboneBenchmark
             return ms;
         }
 
-        double tinyStep, tinyForward;
+        double tinyStep, tinyForward, tinyOptimizer;
         using (var tiny = new TinyVideoTextBackbone(tinyConfig))
         {
             var p = tinyConfig.Preprocessing;
             using var clips = randint(0, 256, [videos, p.Frames, 3, p.Height, p.Width], generator: generator).to_type(ScalarType.Byte);
             using var tokens = tiny.Tokenizer.EncodeBatch(captions);
             using var inputs = new TinyInputs(captions.Select((_, i) => $"v{i}").ToArray(), clips.alias(), tokens.Ids.alias(), tokens.Mask.alias());
-            (tinyStep, tinyForward) = TimeStep(tiny, inputs, options.Repetitions, Reference);
+            (tinyStep, tinyForward, tinyOptimizer) = TimeStep(tiny, inputs, options.Repetitions, Reference);
         }
 
-        double pretrainedStep, pretrainedForward;
+        double pretrainedStep, pretrainedForward, pretrainedOptimizer;
         using (var pretrained = new PretrainedFusionBackbone(pretrainedConfig, Path.Combine(scratchDir, "cache")))
         {
             var side = pretrainedConfig.MapSide;
@@ -133,25 +140,27 @@ public static class BackboneBenchmark
                 .to_type(ScalarType.Float16);
             using var captionVectors = nn.functional.normalize(randn([videos, PretrainedFusionConfig.CaptionSize], generator: generator), dim: 1);
             using var inputs = new PretrainedInputs(captions.Select((_, i) => $"v{i}").ToArray(), features.alias(), captionVectors.alias());
-            (pretrainedStep, pretrainedForward) = TimeStep(pretrained, inputs, options.Repetitions, Reference);
+            (pretrainedStep, pretrainedForward, pretrainedOptimizer) = TimeStep(pretrained, inputs, options.Repetitions, Reference);
         }
 
         var (uncached, cached, tinyDecode) = await TimePreparation(scratchDir, options, tinyConfig, pretrainedConfig).ConfigureAwait(false);
         return new BackboneBenchmarkResult(options,
             $"{Environment.ProcessorCount} cores",
             tinyConfig.Describe(), pretrainedConfig.Describe(), Median(reference),
-            tinyStep / options.BatchPairs, tinyForward / options.BatchPairs,
-            pretrainedStep / options.BatchPairs, pretrainedForward / options.BatchPairs,
+            tinyStep / options.BatchPairs, tinyForward / options.BatchPairs, tinyOptimizer / options.BatchPairs,
+            pretrainedStep / options.BatchPairs, pretrainedForward / options.BatchPairs, pretrainedOptimizer / options.BatchPairs,
             uncached, cached, tinyDecode);
     }
 
     static readonly string[] Colours = ["red", "green", "blue", "yellow"];
 
-    /// <summary>A batch's forward + backward (gradients zeroed between passes) and its forward without gradients, each as
-    /// the median ratio to the reference run right after it.</summary>
-    static (double StepRatio, double ForwardRatio) TimeStep(IBackbone backbone, BackboneInputs inputs, int repetitions, Func<double> reference)
+    /// <summary>A batch's forward + backward (gradients zeroed between passes), its forward without gradients and an AdamW
+    /// step over the stage-1 parameters, each as the median ratio to the reference run right after it.</summary>
+    static (double StepRatio, double ForwardRatio, double OptimizerRatio) TimeStep(IBackbone backbone, BackboneInputs inputs, int repetitions,
+        Func<double> reference)
     {
         var parameters = backbone.ParametersTrainedIn(1).ToList();
+        using var optimizer = optim.AdamW(parameters, lr: 1e-4, weight_decay: 0.1);
         void Step()
         {
             using var scope = NewDisposeScope();
@@ -167,14 +176,17 @@ public static class BackboneBenchmark
         }
         Step(); // warm-up: first passes allocate
         ForwardOnly();
+        optimizer.step();
         var steps = new List<double>();
         var forwards = new List<double>();
+        var updates = new List<double>();
         for (var rep = 0; rep < repetitions; rep++)
         {
             steps.Add(TimeMs(Step) / reference());
             forwards.Add(TimeMs(ForwardOnly) / reference());
+            updates.Add(TimeMs(() => optimizer.step()) / reference());
         }
-        return (Median(steps), Median(forwards));
+        return (Median(steps), Median(forwards), Median(updates));
     }
 
     static async Task<(double Uncached, double Cached, double TinyDecode)> TimePreparation(string scratchDir, BackboneBenchmarkOptions options,

@@ -12,7 +12,7 @@ static class BackboneTestKit
     /// <summary>A small encoder that runs in milliseconds: H = 32, 4 frames of 32x32.</summary>
     public static TinyBackboneConfig SmallTiny(long seed = 0, TinyModalities modalities = TinyModalities.VideoAndCaption, int frames = 4, int size = 32) =>
         new(HiddenSize: 32, CnnWidth: 16, FusionLayers: 1, Heads: 2, FeedForward: 64, CaptionLayers: 1, MaxCaptionTokens: 8,
-            TokenEmbeddingSize: 16, Modalities: modalities, Seed: seed)
+            TokenEmbeddingSize: 8, Modalities: modalities, Seed: seed)
         { Preprocessing = new Preprocessing(Frames: frames, Width: size, Height: size) };
 
     public static readonly string[] ColourWords = ["red", "green", "blue", "yellow"];
@@ -28,7 +28,9 @@ static class BackboneTestKit
     public static (Tensor Clips, string[] Captions, float[] Labels) ColourMatching(int n, int frames, int size, int seed)
     {
         var random = new Random(seed);
-        var clips = full([n, frames, 3, size, size], 110, dtype: ScalarType.Byte);
+        var frameBytes = 3 * size * size;
+        var bytes = new byte[n * frames * frameBytes];
+        Array.Fill(bytes, (byte)110);
         var captions = new string[n];
         var labels = new float[n];
         for (var i = 0; i < n; i++)
@@ -37,12 +39,15 @@ static class BackboneTestKit
             var match = random.Next(2) == 0;
             var named = match ? colour : (colour + 1 + random.Next(3)) % 4;
             var side = size / 2;
-            var (x, y) = (random.Next(size - side + 1), random.Next(size - side + 1));
-            for (var c = 0; c < 3; c++) clips[i, .., c, y..(y + side), x..(x + side)] = tensor(ColourRgb[colour][c]);
+            var (x0, y0) = (random.Next(size - side + 1), random.Next(size - side + 1));
+            for (var t = 0; t < frames; t++)
+                for (var c = 0; c < 3; c++)
+                    for (var y = y0; y < y0 + side; y++)
+                        bytes.AsSpan((i * frames + t) * frameBytes + (c * size + y) * size + x0, side).Fill(ColourRgb[colour][c]);
             captions[i] = $"a {ColourWords[named]} square";
             labels[i] = match ? 1 : 0;
         }
-        return (clips, captions, labels);
+        return (tensor(bytes, [n, frames, 3, size, size]), captions, labels);
     }
 
     public static string[] Ids(int n) => Enumerable.Range(0, n).Select(i => $"v{i}").ToArray();

@@ -199,7 +199,7 @@ public class BackboneTinyTests
             var testTokens = backbone.Tokenizer.EncodeBatch(testCaptions);
             using var train = new TinyInputs(Ids(1024), trainClips, trainTokens.Ids, trainTokens.Mask);
             using var test = new TinyInputs(Ids(128), testClips, testTokens.Ids, testTokens.Mask);
-            return TrainProbeAndTest(backbone, train, trainLabels, test, testLabels, steps: 250, learningRate: 3e-3);
+            return TrainProbeAndTest(backbone, train, trainLabels, test, testLabels, steps: 150, learningRate: 3e-3);
         });
         Assert.True(accuracy >= 0.8, $"test accuracy {accuracy:F3} after training; chance is 0.5");
     }
