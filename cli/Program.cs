@@ -11,6 +11,15 @@ app.Configure(config =>
         .WithDescription("Execute the notebooks in order, each in its own process with a hard timeout (quick mode by default).");
     config.AddCommand<StatsCommand>("stats")
         .WithDescription("Count pairs, preferences and labels of a dataset file (release, SafeSora or GenAI-Bench), and list missing videos.");
+    config.AddCommand<GenerateCommand>("generate")
+        .WithDescription("Generate a SynthBench split in the MJ-Bench-Video release layout (JSON, oracle, mp4 clips).");
+    config.AddBranch("synth", synth =>
+    {
+        synth.SetDescription("SynthBench studies.");
+        synth.AddCommand<DetectabilityCommand>("detectability")
+            .WithDescription("Measure, per criterion and severity bin, how often an injected defect is measurable in decoded video.");
+    });
+    config.AddBranch<BenchSettings>("bench", BenchCommand.Configure);
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Print the environment: versions, device, threads, tools found.");
 });

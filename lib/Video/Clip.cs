@@ -39,6 +39,25 @@ public sealed class Clip
 
     public ReadOnlySpan<byte> Frame(int t) => Frames.AsSpan(t * FrameBytes, FrameBytes);
 
+    /// <summary>True when the clip holds every frame of its source, in order.</summary>
+    public bool HoldsEveryFrame => Indices.Count == Source.FrameCount && Indices.Select((index, t) => index == t).All(same => same);
+
+    /// <summary>
+    /// Another sampling of the same video without decoding it again: picks the target rule's frames out of a clip that
+    /// holds every frame, at the same size and resize mode.
+    /// </summary>
+    public Clip Subsample(Preprocessing target)
+    {
+        if (!HoldsEveryFrame)
+            throw new InvalidOperationException($"{Source.Path}: the clip holds {Indices.Count} of {Source.FrameCount} frames; subsampling needs all of them");
+        if (target.Width != Width || target.Height != Height || target.Resize != Preprocessing.Resize)
+            throw new ArgumentException($"{Source.Path}: cannot subsample a {Width}x{Height} {Preprocessing.Resize} clip to {target.Describe()}");
+        var indices = FrameSampler.Indices(Source.FrameCount, target, Source.Fps);
+        var bytes = new byte[indices.Length * FrameBytes];
+        for (var t = 0; t < indices.Length; t++) Frame(indices[t]).CopyTo(bytes.AsSpan(t * FrameBytes, FrameBytes));
+        return new Clip(bytes, Width, Height, indices, Source, target);
+    }
+
     public (byte R, byte G, byte B) Pixel(int t, int x, int y)
     {
         var offset = t * FrameBytes + (y * Width + x) * 3;

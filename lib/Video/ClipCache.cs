@@ -35,8 +35,9 @@ public sealed class ClipCache
         System.IO.Directory.CreateDirectory(Directory);
     }
 
-    /// <summary>The workbook's cache: data/cache/clips (git-ignored).</summary>
-    public static ClipCache InWorkbook(Workbook workbook) => new(Path.Combine(workbook.CacheDir, "clips"));
+    /// <summary>The default place: data/cache/clips in the workbook (git-ignored); the workbook found from the current
+    /// folder when none is given.</summary>
+    public static ClipCache InWorkbook(Workbook? workbook = null) => new(Path.Combine((workbook ?? Workbook.Open()).CacheDir, "clips"));
 
     public string Directory { get; }
     public long Hits => Interlocked.Read(ref hits);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using FFMpegCore;
 
 namespace MjVideo.Video;
@@ -161,14 +160,5 @@ internal static class FfmpegProcess
         if (string.IsNullOrWhiteSpace(errors)) return "(ffmpeg printed no message)";
         var lines = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return string.Join(" | ", lines.Skip(Math.Max(0, lines.Length - maxLines)));
-    }
-
-    /// <summary>Quotes one argument for a POSIX shell, so that a printed command line runs exactly as shown.</summary>
-    public static string ShellQuote(string argument)
-    {
-        if (argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=+,@%".Contains(c))) return argument;
-        var quoted = new StringBuilder("'");
-        foreach (var c in argument) quoted.Append(c == '\'' ? "'\\''" : c.ToString());
-        return quoted.Append('\'').ToString();
     }
 }

@@ -6,9 +6,12 @@ namespace MjVideo.Video;
 /// Turns a video file into a <see cref="Clip"/>: probe the frame count, choose indices with <see cref="FrameSampler"/>,
 /// then one ffmpeg process per clip that selects those frames, resizes them and writes rgb24 to a pipe.
 ///
-/// ffmpeg is started directly, not through FFMpegCore's OutputToPipe: FFMpegCore relays the output through a named pipe
-/// (a Unix socket that ffmpeg writes and .NET reads), which is measurably slower than reading ffmpeg's stdout
-/// (`mjvideo bench decode` prints both), and ArgumentList passes paths without any quoting.
+/// ffmpeg is started directly rather than through FFMpegCore's OutputToPipe. Not for speed: for sampled decoding the two
+/// measure about the same within this machine's noise (`mjvideo bench decode` prints both; only 8 small frames cross the
+/// pipe). But the encoder must write
+/// ffmpeg's stdin, which FFMpegCore's pipe sources do not (they use a named pipe), so the project has its own process
+/// runner anyway, and one runner gives every ffmpeg call the same timeout-and-kill rule and the same error messages.
+/// It also reads stdout straight into a buffer of the exact size and passes paths as arguments with no quoting.
 /// </summary>
 public sealed class VideoDecoder(FfmpegTools? tools = null, ClipCache? cache = null)
 {
@@ -98,6 +101,11 @@ public sealed class VideoDecoder(FfmpegTools? tools = null, ClipCache? cache = n
         "-f", "rawvideo", "-pix_fmt", "rgb24",
         "pipe:1",
     ];
+
+    /// <summary>The decode as one POSIX shell command line (rgb24 on stdout), exactly the arguments the decoder runs:
+    /// what the benchmark's reference runs, and what a user can paste to reproduce a clip.</summary>
+    public static string CommandLine(string ffmpegPath, string path, IReadOnlyList<int> uniqueIndices, Preprocessing preprocessing) =>
+        string.Join(" ", DecodeArguments(path, uniqueIndices, preprocessing).Prepend(ffmpegPath).Select(Core.Tools.ShellQuote));
 
     /// <summary>
     /// select the frames by decoded frame number, then resize with bicubic filtering (the official loader's

@@ -73,9 +73,11 @@ public static class VideoEncoder
     }
 
     /// <summary>
-    /// The ffmpeg arguments: raw rgb24 on stdin; x264 at a constant rate factor; colour conversion with swscale's
-    /// bit-exact, accurately rounded path (its SIMD shortcuts may differ between CPUs); BT.601 limited range stated in the
-    /// stream (what ffmpeg assumes for untagged video anyway, now explicit for other players); no metadata.
+    /// The ffmpeg arguments: raw rgb24 on stdin; the colour conversion as an explicit scale filter, because ffmpeg 5.1
+    /// ignores -sws_flags for its automatic converter, with swscale's bit-exact, accurately rounded path (its SIMD
+    /// shortcuts may differ between CPUs; for 4:2:0 the flags change the output) and the BT.601 limited-range matrix;
+    /// x264 at a constant rate factor; BT.601 stated in the stream (what ffmpeg assumes for untagged video anyway, now
+    /// explicit for other players); no metadata.
     /// </summary>
     public static IReadOnlyList<string> EncodeArguments(int width, int height, string outputPath, EncodeOptions options) =>
     [
@@ -83,7 +85,7 @@ public static class VideoEncoder
         "-f", "rawvideo", "-pix_fmt", "rgb24",
         "-s", $"{width}x{height}", "-framerate", FormatRate(options.Fps),
         "-i", "pipe:0",
-        "-sws_flags", "bicubic+accurate_rnd+full_chroma_int+bitexact",
+        "-vf", "scale=flags=bicubic+accurate_rnd+full_chroma_int+bitexact:out_color_matrix=bt601:out_range=tv",
         "-map_metadata", "-1",
         "-c:v", "libx264", "-preset", options.Preset,
         "-crf", options.Crf.ToString(CultureInfo.InvariantCulture),

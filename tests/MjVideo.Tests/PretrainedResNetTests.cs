@@ -97,6 +97,20 @@ public class PretrainedResNetTests(ResNetFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData(64)]  // SynthBench frames, upsampled
+    [InlineData(150)] // a larger frame, downsampled by a non-integer factor
+    public void Managed_resizing_matches_torch_bilinear_interpolation(int sourceSize)
+    {
+        using var frames = TestFrames.Noise(2, sourceSize, seed: 9);
+        using var ours = fixture.Normalization.Apply(frames, 112);
+        using var pixels = frames.to_type(ScalarType.Float32);
+        using var resized = nn.functional.interpolate(pixels, [112, 112], mode: InterpolationMode.Bilinear, align_corners: false);
+        using var mean = tensor(fixture.Normalization.MeanAt(112), [1, 3, 112, 112]);
+        using var reference = resized.flip(1) - mean;
+        Assert.True(ours.allclose(reference, rtol: 0, atol: 1e-3), $"max difference {(ours - reference).abs().max().item<float>()}");
+    }
+
     [Fact]
     public void Float_frames_outside_the_unit_range_are_refused()
     {
@@ -137,6 +151,18 @@ public class PretrainedResNetTests(ResNetFixture fixture)
         Assert.Equal(ScalarType.Float32, features.dtype);
         Assert.Equal((512, 4, 4), (fixture.Extractor.Channels, fixture.Extractor.MapHeight, fixture.Extractor.MapWidth));
         Assert.True(features.min().item<float>() >= 0, "the map comes after a ReLU");
+    }
+
+    [Fact]
+    public void Frames_split_across_batches_get_the_features_they_get_alone()
+    {
+        using var frames = TestFrames.Noise(6, 64, seed: 17);
+        using var all = fixture.Extractor.Extract(frames); // a batch of 4, then one of 2
+        foreach (var i in new[] { 0, 3, 4, 5 })
+        {
+            using var alone = fixture.Extractor.Extract(frames.narrow(0, i, 1));
+            Assert.True(all[i].allclose(alone[0], rtol: 1e-4, atol: 1e-4), $"frame {i} differs when extracted alone");
+        }
     }
 
     [Fact]

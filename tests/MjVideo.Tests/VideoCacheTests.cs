@@ -1,3 +1,4 @@
+using MjVideo.Core;
 using MjVideo.Video;
 
 namespace MjVideo.Tests;
@@ -50,6 +51,14 @@ public class VideoCacheTests(VideoTestClips clips)
         Assert.Equal(32, bigger.Width);
         Assert.Equal(2, decoder.Tools.ProcessesStarted);
         Assert.NotEqual(decoder.Cache!.KeyFor(clips.Colours16, Small), decoder.Cache.KeyFor(clips.Colours16, Small with { Width = 32 }));
+    }
+
+    [Fact]
+    public void The_default_folder_is_the_workbooks_git_ignored_cache()
+    {
+        var cache = ClipCache.InWorkbook(Workbook.Open(startDirectory: RepoPaths.Root));
+        Assert.Equal(Path.Combine(RepoPaths.Root, "data", "cache", "clips"), cache.Directory);
+        Assert.Contains("data/cache/", File.ReadAllLines(Path.Combine(RepoPaths.Root, ".gitignore")));
     }
 
     [Theory]

@@ -99,6 +99,17 @@ public class VideoDecoderTests(VideoTestClips clips)
     }
 
     [Fact]
+    public async Task A_stated_count_that_is_too_high_is_recounted_by_decoding()
+    {
+        // As if the container claimed 100 frames: the paper rule would ask for frames up to 87 of the 81 there are.
+        var probed = await VideoProbe.ProbeAsync(clips.Colours81, decoder.Tools);
+        var overstated = probed with { FrameCount = 100, FrameCountSource = FrameCountSource.ContainerNbFrames };
+        var clip = await decoder.DecodeAsync(overstated, new Preprocessing(Width: 8, Height: 8));
+        Assert.Equal((81, FrameCountSource.DecodedFrames), (clip.Source.FrameCount, clip.Source.FrameCountSource));
+        Assert.Equal([0, 10, 20, 30, 40, 50, 60, 70], DecodedIndices(clip));
+    }
+
+    [Fact]
     public async Task Letterbox_pads_black_and_centres_wide_content()
     {
         // 160x90 into 64x64: content 64x36, padding (64 - 36) / 2 = 14 rows above and below.
@@ -155,6 +166,26 @@ public class VideoDecoderTests(VideoTestClips clips)
         Assert.Equal([0, 0, 1, 1, 2, 2, 3, 3], DecodedIndices(decoded[2]));
         Assert.Equal(decoded[0].Frames, decoded[3].Frames);
         Assert.Equal([1, 2, 3, 4], progress.Order());
+    }
+
+    [Theory]
+    [InlineData(ResizeMode.Squash)]
+    [InlineData(ResizeMode.Letterbox)]
+    public async Task The_printed_command_line_gives_the_bytes_the_decoder_returns(ResizeMode resize)
+    {
+        // The benchmark's reference runs this command line; it must be the decoder's exact work.
+        var preprocessing = new Preprocessing(Width: 40, Height: 40, Resize: resize);
+        var clip = await decoder.DecodeAsync(clips.Colours81, preprocessing);
+        var command = VideoDecoder.CommandLine(decoder.Tools.FfmpegPath, clips.Colours81, clip.Indices.Distinct().ToArray(), preprocessing);
+        var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        using var shell = System.Diagnostics.Process.Start(start)!;
+        using var output = new MemoryStream();
+        await shell.StandardOutput.BaseStream.CopyToAsync(output);
+        await shell.WaitForExitAsync();
+        Assert.Equal(0, shell.ExitCode);
+        Assert.Equal(clip.Frames, output.ToArray());
     }
 
     [Fact]

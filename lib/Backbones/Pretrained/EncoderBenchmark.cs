@@ -148,11 +148,10 @@ public static class EncoderBenchmark
                 session = new InferenceSession(modelPath, sessionOptions);
             inputName = session.InputMetadata.Keys.Single();
             outputName = session.OutputMetadata.Keys.Single();
-            float[] input;
-            using (var normalised = normalization.Apply(frames, options.InputSize))
-                input = normalised.data<float>().ToArray();
             var count = (int)frames.shape[0];
             var perInput = 3 * options.InputSize * options.InputSize;
+            var input = new float[count * perInput];
+            normalization.Normalize(frames, options.InputSize, input);
             var perOutput = shapeSource.ValuesPerFrame;
             Output = new float[count * perOutput];
             for (var start = 0; start < count; start += options.BatchSize)

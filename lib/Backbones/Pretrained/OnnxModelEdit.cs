@@ -112,10 +112,10 @@ public static class OnnxModelEdit
             keep[i] = true;
             foreach (var input in nodes[i].Info.Inputs) needed.Add(input);
         }
+        var keptNodes = new List<ProtoField>();
         var paddingsMadeSame = 0;
-        var keptNodes = nodes.Where((_, i) => keep[i])
-            .Select(n => MakePaddingSame(n.Field, n.Info, origin, ref paddingsMadeSame))
-            .ToList();
+        for (var i = 0; i < nodes.Count; i++)
+            if (keep[i]) keptNodes.Add(MakePaddingSame(nodes[i].Field, nodes[i].Info, origin, ref paddingsMadeSame));
 
         var initializers = graph.All(OnnxField.GraphInitializer)
             .Select(f => (Field: f, Name: ProtoMessage.Parse(f.Payload, $"{origin}: initializer").OptionalString(OnnxField.TensorName) ?? ""))

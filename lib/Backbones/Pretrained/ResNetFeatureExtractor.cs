@@ -34,7 +34,7 @@ public sealed record ResNetExtractorOptions(
 /// <summary>
 /// Per-frame ResNet-18 feature maps: RGB frames [T,3,H,W] in, the last conv block's map [T,512,h,w] out (4x4 at 112x112),
 /// before any pooling, so that where things are and how many there are survive into the fusion. One ONNX Runtime session;
-/// the input and output buffers of each batch size are allocated once and reused. Not thread-safe: calls are serialised.
+/// the input and output buffers of each batch size are allocated once and reused, so concurrent calls are serialised.
 /// </summary>
 public sealed class ResNetFeatureExtractor : IDisposable
 {
@@ -94,8 +94,7 @@ public sealed class ResNetFeatureExtractor : IDisposable
                 var n = Math.Min(Options.BatchSize, count - start);
                 var buffers = BuffersFor(n);
                 using (var batch = frames.narrow(0, start, n))
-                using (var input = Normalization.Apply(batch, Options.InputSize))
-                    input.data<float>().CopyTo(buffers.Input);
+                    Normalization.Normalize(batch, Options.InputSize, buffers.Input);
                 session.Run(runOptions, [inputName], [buffers.InputValue], [outputName], [buffers.OutputValue]);
                 Array.Copy(buffers.Output, 0, features, (long)start * ValuesPerFrame, buffers.Output.Length);
             }

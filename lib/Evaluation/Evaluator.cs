@@ -1,0 +1,181 @@
+using System.Text.Json.Nodes;
+using MjVideo.Data;
+using MjVideo.Metrics;
+using MjVideo.Taxonomy;
+
+namespace MjVideo.Evaluation;
+
+/// <summary>The overall-preference numbers of Table 2 on one set of labels.</summary>
+public sealed record OverallMetrics(Estimate Strict, Estimate TieAware, Estimate TieCalibrated, double TieThreshold);
+
+/// <summary>Everything one evaluation of one judge produced, including its scores for paired comparisons.</summary>
+public sealed record JudgeEvaluation(
+    string Judge,
+    IReadOnlyDictionary<string, string> JudgeConfig,
+    JudgeAvailability Availability,
+    OverallMetrics? Noisy,
+    OverallMetrics? Clean,
+    IReadOnlyList<AspectResult>? Aspects,
+    IReadOnlyList<CriterionResult>? Criteria,
+    GenAiBenchResult? GenAiBench,
+    double[] Score0,
+    double[] Score1,
+    PreferenceLabel[] Labels,
+    PreferenceLabel[]? CleanLabels)
+{
+    public bool Ran => Availability.Available;
+
+    /// <summary>The row text for a judge that did not run ("not run (no endpoint)").</summary>
+    public string NotRunText => $"not run ({Availability.Reason})";
+}
+
+public sealed record EvaluationOptions(int BootstrapSeed = 20261125, int Resamples = 2000)
+{
+    public BootstrapOptions Bootstrap => new(BootstrapSeed, Resamples);
+}
+
+/// <summary>
+/// The one evaluator (DESIGN 4: never a script per judge): runs a judge on the test split (and on val, where the
+/// tie-calibration threshold is chosen), and computes every metric of paper-digest 3: strict, tie-aware and
+/// tie-calibrated overall accuracy on the published labels and, for SynthBench, on the clean labels; Table 1's aspect
+/// Acc / macro-F1 / strict when the judge scores aspects; per-criterion metrics when it scores criteria; the GenAI-Bench
+/// four-way rule when the data has both-bad votes.
+/// </summary>
+public static class Evaluator
+{
+    public static async Task<JudgeEvaluation> EvaluateAsync(IJudge judge, EvaluationData data, EvaluationOptions? options = null,
+        IProgress<int>? progress = null, CancellationToken cancellation = default)
+    {
+        options ??= new EvaluationOptions();
+        var labels = data.Test.Pairs.Select(p => p.Overall).ToArray();
+        var clean = data.CleanTestLabels();
+        var availability = judge.Availability();
+        if (!availability.Available)
+            return new JudgeEvaluation(judge.Name, judge.Config, availability, null, null, null, null, null, [], [], labels, clean);
+
+        var judged = await judge.JudgeAsync(new JudgeInput(data.Test), progress, cancellation);
+        if (judged.Count != data.Test.Pairs.Count)
+            throw new InvalidOperationException($"judge '{judge.Name}' scored {judged.Count} pairs of {data.Test.Pairs.Count}");
+        var score0 = judged.Select(p => p.Video0.Score).ToArray();
+        var score1 = judged.Select(p => p.Video1.Score).ToArray();
+
+        double? threshold = null;
+        if (data.Val is { } val)
+        {
+            var valJudged = await judge.JudgeAsync(new JudgeInput(val), null, cancellation);
+            var valLabels = val.Pairs.Select(p => p.Overall).ToArray();
+            if (valLabels.Any(TieCalibration.IsEligible))
+                threshold = TieCalibration.Sweep(valJudged.Select(p => p.Video0.Score).ToArray(),
+                    valJudged.Select(p => p.Video1.Score).ToArray(), valLabels).Threshold;
+        }
+
+        var noisy = Overall(score0, score1, labels, threshold, options.Bootstrap);
+        var cleanMetrics = clean is null ? null : Overall(score0, score1, clean, threshold, options.Bootstrap);
+        return new JudgeEvaluation(judge.Name, judge.Config, availability, noisy, cleanMetrics,
+            Aspects(judged, data.Test, options.Bootstrap, judge.GoodAbove),
+            Criteria(judged, data.Test, options.Bootstrap, judge.GoodAbove),
+            labels.Contains(PreferenceLabel.BothBad) ? GenAiBenchMetrics.Evaluate(score0, score1, labels, options.Bootstrap, judge.GoodAbove) : null,
+            score0, score1, labels, clean);
+    }
+
+    static OverallMetrics Overall(double[] score0, double[] score1, PreferenceLabel[] labels, double? threshold, BootstrapOptions bootstrap)
+    {
+        var tieCalibrated = threshold is { } t
+            ? TieCalibration.Evaluate(score0, score1, labels, t, bootstrap)
+            : Estimate.Undefined(labels.Count(TieCalibration.IsEligible), "tie calibration",
+                "undefined: no val split to choose the threshold on (it is never chosen on test)");
+        return new OverallMetrics(PreferenceAccuracy.Strict(score0, score1, labels, bootstrap.Level),
+            PreferenceAccuracy.TieAware(score0, score1, labels, bootstrap), tieCalibrated, threshold ?? double.NaN);
+    }
+
+    static IReadOnlyList<AspectResult>? Aspects(IReadOnlyList<JudgedPair> judged, PreferenceDataset data, BootstrapOptions bootstrap,
+        double goodAbove)
+    {
+        if (judged.Any(p => p.Video0.AspectScores is null || p.Video1.AspectScores is null)) return null;
+        var labelled = Enumerable.Range(0, judged.Count).Where(i => data.Pairs[i].Labels0 is not null && data.Pairs[i].Labels1 is not null).ToList();
+        if (labelled.Count == 0) return null;
+        return AspectMetrics.EvaluateAll(
+            labelled.Select(i => judged[i].Video0.AspectScores!).ToArray(), labelled.Select(i => judged[i].Video1.AspectScores!).ToArray(),
+            labelled.Select(i => data.Pairs[i].Labels0!.AspectCodes).ToArray(), labelled.Select(i => data.Pairs[i].Labels1!.AspectCodes).ToArray(),
+            bootstrap, goodAbove);
+    }
+
+    static IReadOnlyList<CriterionResult>? Criteria(IReadOnlyList<JudgedPair> judged, PreferenceDataset data, BootstrapOptions bootstrap,
+        double goodAbove)
+    {
+        if (judged.Any(p => p.Video0.CriterionScores is null || p.Video1.CriterionScores is null)) return null;
+        var videos = Enumerable.Range(0, judged.Count)
+            .Where(i => data.Pairs[i].Labels0 is not null && data.Pairs[i].Labels1 is not null)
+            .SelectMany(i => new[] { (judged[i].Video0.CriterionScores!, data.Pairs[i].Labels0!.CriterionCodes),
+                                     (judged[i].Video1.CriterionScores!, data.Pairs[i].Labels1!.CriterionCodes) })
+            .ToList();
+        if (videos.Count == 0) return null;
+        return CriterionMetrics.EvaluateAll(videos.Select(v => v.Item1).ToArray(), videos.Select(v => v.Item2).ToArray(), bootstrap, goodAbove);
+    }
+
+    /// <summary>Judge A minus judge B on the same test pairs: paired bootstrap of strict accuracy and McNemar's test.</summary>
+    public static (Estimate StrictDifference, Estimate TieAwareDifference, McNemarResult McNemar) Compare(JudgeEvaluation a,
+        JudgeEvaluation b, EvaluationOptions? options = null, bool cleanLabels = false)
+    {
+        options ??= new EvaluationOptions();
+        if (!a.Ran || !b.Ran) throw new InvalidOperationException($"cannot compare '{a.Judge}' and '{b.Judge}': one of them did not run");
+        var labels = cleanLabels ? a.CleanLabels ?? throw new InvalidOperationException("no clean labels (no oracle)") : a.Labels;
+        if (!labels.SequenceEqual(cleanLabels ? b.CleanLabels! : b.Labels))
+            throw new InvalidOperationException($"'{a.Judge}' and '{b.Judge}' were evaluated on different pairs");
+        var strict = PreferenceAccuracy.PairedDifference(a.Score0, a.Score1, b.Score0, b.Score1, labels, PreferenceAccuracy.StrictTieCredit, options.Bootstrap);
+        var tieAware = PreferenceAccuracy.PairedDifference(a.Score0, a.Score1, b.Score0, b.Score1, labels, PreferenceAccuracy.TieAwareTieCredit, options.Bootstrap);
+        var mcnemar = McNemar.Test(PreferenceAccuracy.StrictCorrect(a.Score0, a.Score1, labels), PreferenceAccuracy.StrictCorrect(b.Score0, b.Score1, labels));
+        return (strict, tieAware, mcnemar);
+    }
+
+    // ---- JSON for results/ (the shape `mjvideo eval --json` prints) ----------------------------------------------
+
+    public static JsonObject ToJson(Estimate e) => new()
+    {
+        ["value"] = Number(e.Value),
+        ["ci95"] = new JsonArray(Number(e.Low), Number(e.High)),
+        ["n"] = e.N,
+        ["method"] = e.Method,
+        ["note"] = e.Note,
+    };
+
+    static JsonNode? Number(double x) => double.IsNaN(x) ? null : JsonValue.Create(Math.Round(x, 6));
+
+    public static JsonObject MetricsJson(JudgeEvaluation e)
+    {
+        var json = new JsonObject { ["judge"] = e.Judge, ["ran"] = e.Ran };
+        if (!e.Ran)
+        {
+            json["not_run_reason"] = e.Availability.Reason;
+            return json;
+        }
+        JsonObject Overall(OverallMetrics m) => new()
+        {
+            ["strict"] = ToJson(m.Strict), ["tie_aware"] = ToJson(m.TieAware), ["tie_calibrated"] = ToJson(m.TieCalibrated),
+            ["tie_threshold_from_val"] = Number(m.TieThreshold),
+        };
+        json["overall"] = Overall(e.Noisy!);
+        if (e.Clean is { } clean) json["overall_clean"] = Overall(clean);
+        if (e.Aspects is { } aspects)
+            json["aspects"] = new JsonObject(aspects.Select(a => KeyValuePair.Create(a.Aspect, (JsonNode?)new JsonObject
+            {
+                ["acc"] = ToJson(a.Accuracy), ["macro_f1"] = ToJson(a.MacroF1), ["strict"] = ToJson(a.Strict),
+            })));
+        if (e.Criteria is { } criteria)
+            json["criteria"] = new JsonObject(criteria.Select(c => KeyValuePair.Create(c.Criterion, (JsonNode?)new JsonObject
+            {
+                ["acc"] = ToJson(c.Accuracy), ["precision"] = ToJson(c.Precision), ["recall"] = ToJson(c.Recall), ["f1"] = ToJson(c.F1),
+            })));
+        if (e.GenAiBench is { } g)
+            json["genai_bench"] = new JsonObject
+            {
+                ["strict"] = ToJson(g.Strict), ["tie_aware"] = ToJson(g.TieAware), ["acc"] = ToJson(g.Acc), ["good_above"] = g.GoodAbove,
+            };
+        json["scores"] = new JsonObject
+        {
+            ["video_0"] = new JsonArray(e.Score0.Select(s => (JsonNode?)JsonValue.Create(Math.Round(s, 6))).ToArray()),
+            ["video_1"] = new JsonArray(e.Score1.Select(s => (JsonNode?)JsonValue.Create(Math.Round(s, 6))).ToArray()),
+        };
+        return json;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MjVideo.Core;
+
+namespace MjVideo.Reports;
+
+/// <summary>
+/// One run's record in results/: the single source of every table in the notebooks and the README. It carries what
+/// is needed to trust and reproduce the numbers: the run id, the mode, the hash of the full config, the dataset version,
+/// the commit, the machine, the config itself and the metrics.
+/// </summary>
+public sealed record RunRecord(
+    string RunId,
+    string Kind,
+    string Mode,
+    string ConfigHash,
+    string? SynthBenchVersion,
+    string Commit,
+    string Machine,
+    DateTimeOffset CreatedUtc,
+    JsonObject Config,
+    JsonObject Metrics)
+{
+    public JsonObject ToJson() => new()
+    {
+        ["run_id"] = RunId,
+        ["kind"] = Kind,
+        ["mode"] = Mode,
+        ["config_hash"] = ConfigHash,
+        ["synthbench_version"] = SynthBenchVersion,
+        ["commit"] = Commit,
+        ["machine"] = Machine,
+        ["created_utc"] = CreatedUtc.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+        ["config"] = Config.DeepClone(),
+        ["metrics"] = Metrics.DeepClone(),
+    };
+
+    public static RunRecord FromJson(JsonObject json, string source)
+    {
+        string Required(string key) => json[key]?.GetValue<string>()
+                                       ?? throw new InvalidDataException($"{source}: field '{key}' is missing or not a string");
+        return new RunRecord(Required("run_id"), Required("kind"), Required("mode"), Required("config_hash"),
+            json["synthbench_version"]?.GetValue<string>(), Required("commit"), Required("machine"),
+            DateTimeOffset.Parse(Required("created_utc"), System.Globalization.CultureInfo.InvariantCulture),
+            json["config"] as JsonObject ?? throw new InvalidDataException($"{source}: field 'config' is missing"),
+            json["metrics"] as JsonObject ?? throw new InvalidDataException($"{source}: field 'metrics' is missing"));
+    }
+}
+
+/// <summary>Writes and reads <see cref="RunRecord"/>s, one JSON file per run, atomically.</summary>
+public sealed class ResultsStore(string directory)
+{
+    public string Directory { get; } = directory;
+
+    public static ResultsStore For(Workbook workbook) => new(workbook.ResultsDir);
+
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>Builds a record for a config and its metrics: the config hash is over the config's canonical JSON.</summary>
+    public static RunRecord Create(string kind, string name, Workbook workbook, JsonObject config, JsonObject metrics,
+        string? synthBenchVersion)
+    {
+        var hash = ConfigHash(config);
+        var runId = $"{kind}-{Slug(name)}-{hash}";
+        return new RunRecord(runId, kind, workbook.Mode.ToString().ToLowerInvariant(), hash, synthBenchVersion,
+            GitCommit(workbook.Root), MachineDescription(), DateTimeOffset.UtcNow, config, metrics);
+    }
+
+    public string Write(RunRecord record)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var path = Path.Combine(Directory, record.RunId + ".json");
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, record.ToJson().ToJsonString(Indented) + "\n");
+        File.Move(temporary, path, overwrite: true);
+        return path;
+    }
+
+    public IReadOnlyList<RunRecord> ReadAll(string? kind = null)
+    {
+        if (!System.IO.Directory.Exists(Directory)) return [];
+        var records = new List<RunRecord>();
+        foreach (var file in System.IO.Directory.GetFiles(Directory, "*.json").Order(StringComparer.Ordinal))
+        {
+            JsonObject json;
+            try
+            {
+                json = JsonNode.Parse(File.ReadAllText(file)) as JsonObject
+                       ?? throw new InvalidDataException($"{file}: not a JSON object");
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{file}: not valid JSON ({e.Message})", e);
+            }
+            var record = RunRecord.FromJson(json, file);
+            if (kind is null || record.Kind == kind) records.Add(record);
+        }
+        return records;
+    }
+
+    public static string ConfigHash(JsonObject config) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Canonical(config).ToJsonString())))[..12].ToLowerInvariant();
+
+    /// <summary>The same JSON with object keys sorted at every level, so that the hash ignores key order.</summary>
+    static JsonNode? Canonical(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => KeyValuePair.Create(p.Key, Canonical(p.Value)))),
+        JsonArray a => new JsonArray(a.Select(Canonical).ToArray()),
+        null => null,
+        _ => node.DeepClone(),
+    };
+
+    static string Slug(string text) =>
+        new string(text.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-').Replace("--", "-");
+
+    /// <summary>The commit the run was made from (with "+dirty" when the working tree had changes), or "unknown".</summary>
+    public static string GitCommit(string root)
+    {
+        try
+        {
+            string Git(string arguments)
+            {
+                var start = new ProcessStartInfo("git", arguments)
+                {
+                    WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                };
+                using var process = Process.Start(start)!;
+                var output = process.StandardOutput.ReadToEnd().Trim();
+                process.WaitForExit(10_000);
+                return process.ExitCode == 0 ? output : "";
+            }
+            var commit = Git("rev-parse --short=12 HEAD");
+            if (commit.Length == 0) return "unknown";
+            return Git("status --porcelain --untracked-files=no").Length > 0 ? commit + "+dirty" : commit;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "unknown";
+        }
+    }
+
+    public static string MachineDescription()
+    {
+        var cpu = "unknown CPU";
+        if (File.Exists("/proc/cpuinfo"))
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? cpu;
+        return $"{RuntimeInformation.OSDescription}; {cpu}; {Environment.ProcessorCount} cores; {RuntimeInformation.FrameworkDescription}";
+    }
+}
