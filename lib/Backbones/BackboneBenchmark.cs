@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MjVideo.Backbones.Pretrained;
 using MjVideo.Backbones.Tiny;
+using MjVideo.Core;
 using MjVideo.Video;
 using static TorchSharp.torch;
 
@@ -146,7 +147,7 @@ public static class BackboneBenchmark
         var (uncached, cached, tinyDecode) = await TimePreparation(scratchDir, options, tinyConfig, pretrainedConfig).ConfigureAwait(false);
         return new BackboneBenchmarkResult(options,
             $"{Environment.ProcessorCount} cores",
-            tinyConfig.Describe(), pretrainedConfig.Describe(), Median(reference),
+            tinyConfig.Describe(), pretrainedConfig.Describe(), InterleavedTiming.Median(reference),
             tinyStep / options.BatchPairs, tinyForward / options.BatchPairs, tinyOptimizer / options.BatchPairs,
             pretrainedStep / options.BatchPairs, pretrainedForward / options.BatchPairs, pretrainedOptimizer / options.BatchPairs,
             uncached, cached, tinyDecode);
@@ -186,7 +187,7 @@ public static class BackboneBenchmark
             forwards.Add(TimeMs(ForwardOnly) / reference());
             updates.Add(TimeMs(() => optimizer.step()) / reference());
         }
-        return (Median(steps), Median(forwards), Median(updates));
+        return (InterleavedTiming.Median(steps), InterleavedTiming.Median(forwards), InterleavedTiming.Median(updates));
     }
 
     static async Task<(double Uncached, double Cached, double TinyDecode)> TimePreparation(string scratchDir, BackboneBenchmarkOptions options,
@@ -245,12 +246,5 @@ public static class BackboneBenchmark
         var watch = Stopwatch.StartNew();
         action();
         return watch.Elapsed.TotalMilliseconds;
-    }
-
-    static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        var mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 }
