@@ -35,6 +35,8 @@ public static class BenchCommand
         bench.SetDescription("Measure the library against reference runs (ratios, medians of interleaved repetitions).");
         bench.AddCommand<BenchDecodeCommand>("decode")
             .WithDescription("Sampled video decoding: the library's decoder against the ffmpeg command line doing the same select + scale + rgb24.");
+        bench.AddCommand<BenchBackbonesCommand>("backbones")
+            .WithDescription("The trainable backbones: training step per pair against a reference matmul in the same process, and video preparation.");
     }
 
     // Relaxed escaping keeps quotes and '+' in the printed command lines readable.

@@ -79,6 +79,14 @@ public sealed class Clip
         return result.MoveToOuterDisposeScope();
     }
 
+    /// <summary>uint8 [T, 3, H, W], the bytes reordered channel-first and nothing else: a quarter of the float clip's
+    /// memory, for holding many clips in memory and converting each batch to float when it is used.</summary>
+    public torch.Tensor ToByteTensor()
+    {
+        using var bytes = torch.tensor(Frames, [FrameCount, Height, Width, 3], torch.uint8);
+        return bytes.permute(0, 3, 1, 2).contiguous();
+    }
+
     public override string ToString() =>
         $"Clip {FrameCount}x{Height}x{Width}x3 from {System.IO.Path.GetFileName(Source.Path)} frames [{string.Join(",", Indices)}]";
 }
