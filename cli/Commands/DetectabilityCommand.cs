@@ -27,7 +27,7 @@ public sealed class DetectabilityCommand : AsyncCommand<DetectabilityCommand.Set
         public string? Criteria { get; init; }
 
         [CommandOption("--min-rate <RATE>")]
-        [Description("Fail (exit 1) when any criterion's lowest-bin detection rate is below RATE, e.g. 0.9.")]
+        [Description("Fail (exit 1) when any criterion's lowest-bin detection rate is significantly below RATE (the upper end of its 95% Wilson interval under RATE), e.g. 0.9.")]
         public double? MinRate { get; init; }
 
         [CommandOption("--out <FILE>")]
@@ -66,7 +66,7 @@ public sealed class DetectabilityCommand : AsyncCommand<DetectabilityCommand.Set
             File.Move(path + ".tmp", path, overwrite: true);
         }
         var failing = settings.MinRate is { } min
-            ? cells.Where(c => c.Bin == 0 && c.Samples > 0 && c.Rate < min).ToList()
+            ? cells.Where(c => c.Bin == 0 && c.Samples > 0 && DefectDetectability.SignificantlyBelow(c, min)).ToList()
             : [];
         if (settings.Json)
         {
@@ -81,11 +81,11 @@ public sealed class DetectabilityCommand : AsyncCommand<DetectabilityCommand.Set
         AnsiConsole.Write(table);
         Console.WriteLine($"{cells.Sum(c => c.Samples)} paired clips in {clock.Elapsed.TotalSeconds:F0}s");
         foreach (var cell in failing)
-            Console.WriteLine($"detectability: {cell.Key} lowest bin {cell.Detected}/{cell.Samples} = {cell.Rate:P1}, below {settings.MinRate:P0}");
+            Console.WriteLine($"detectability: {cell.Key} lowest bin {cell.Detected}/{cell.Samples} = {cell.Rate:P1}, significantly below {settings.MinRate:P0}");
         if (settings.MinRate is { } rate)
             Console.WriteLine(failing.Count == 0
-                ? $"detectability: every criterion's lowest bin is at or above {rate:P0}"
-                : $"detectability: {failing.Count} criteria below {rate:P0}");
+                ? $"detectability: no criterion's lowest bin is significantly below {rate:P0}"
+                : $"detectability: {failing.Count} criteria significantly below {rate:P0}");
         return failing.Count == 0 ? 0 : 1;
     }
 }

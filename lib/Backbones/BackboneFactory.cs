@@ -49,9 +49,23 @@ public static class BackboneFactory
     {
         Register(PrecomputedBackbone.Name, "hidden states computed elsewhere (safetensors, one [2, H] entry per video id)",
             needsVideoFiles: false, PrecomputedBackbone.Create);
-        // Reserved until their implementations register themselves with a builder (same call, the builder instead of null).
-        Register("tiny", "small video-text encoder trained from pixels", needsVideoFiles: true, build: null);
-        Register("pretrained", "frozen ResNet-18 + MiniLM encoders with a trainable fusion", needsVideoFiles: true, build: null);
+        Register("tiny", "small video-text encoder trained from pixels", needsVideoFiles: true, spec =>
+            new Tiny.TinyVideoTextBackbone(new Tiny.TinyBackboneConfig(
+                HiddenSize: spec.HiddenSize ?? 128, Seed: spec.Seed,
+                Modalities: spec.Options.TryGetValue("modalities", out var m) ? Enum.Parse<Tiny.TinyModalities>(m, ignoreCase: true) : Tiny.TinyModalities.VideoAndCaption)
+            { Preprocessing = PreprocessingOf(spec) }, spec.CacheDir));
+        Register("pretrained", "frozen ResNet-18 + MiniLM encoders with a trainable fusion", needsVideoFiles: true, spec =>
+            new Pretrained.PretrainedFusionBackbone(new Pretrained.PretrainedFusionConfig(HiddenSize: spec.HiddenSize ?? 128, Seed: spec.Seed)
+            { Preprocessing = PreprocessingOf(spec) }, spec.CacheDir ?? throw new ArgumentException("the pretrained backbone needs a cache folder")));
+    }
+
+    /// <summary>The frame rule from a spec's options ("frames", "sampling"); the paper's 8-frame rule otherwise.</summary>
+    public static MjVideo.Video.Preprocessing PreprocessingOf(BackboneSpec spec)
+    {
+        var p = MjVideo.Video.Preprocessing.Default;
+        if (spec.Options.TryGetValue("frames", out var frames)) p = p with { Frames = int.Parse(frames) };
+        if (spec.Options.TryGetValue("sampling", out var sampling)) p = p with { Sampling = Enum.Parse<MjVideo.Video.FrameSampling>(sampling, ignoreCase: true) };
+        return p;
     }
 
     public static void Register(string name, string description, bool needsVideoFiles, Func<BackboneSpec, IBackbone>? build)

@@ -215,18 +215,16 @@ public static class DefectDetectors
 
     /// <summary>
     /// Connected foreground blobs: pixels far from the clean scene's rendered background, 4-connected, at least 8
-    /// pixels. Figures' regions are ignored, so only objects are counted.
+    /// pixels. Figures make blobs too, the same ones in both clips of a pair, so only the objects' count differs.
     /// </summary>
     static int Blobs(DecodedClip clip, int t, VideoScene scene, double scale)
     {
         var size = clip.Size;
         var unit = VideoScene.Space / size;
         var foreground = new bool[size * size];
-        var figureBoxes = scene.Figures.Select(f => FigureBox(f, t, scale, size)).ToList();
         for (var y = 0; y < size; y++)
         for (var x = 0; x < size; x++)
         {
-            if (figureBoxes.Any(b => x >= b.X0 && x <= b.X1 && y >= b.Y0 && y <= b.Y1)) continue;
             var background = Renderer.BackgroundColour(scene.Background, (x + 0.5) * unit, (y + 0.5) * unit, scene.TexturePhaseX, scene.TexturePhaseY);
             var distance = Math.Abs(clip.Channel(t, x, y, 0) - background.R) + Math.Abs(clip.Channel(t, x, y, 1) - background.G)
                            + Math.Abs(clip.Channel(t, x, y, 2) - background.B);

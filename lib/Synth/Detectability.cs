@@ -45,6 +45,11 @@ public static class DefectDetectability
         return cells;
     }
 
+    /// <summary>True when the cell's detection rate is significantly below <paramref name="rate"/>: the upper end of its 95%
+    /// Wilson interval is under it. (The study is seeded, so the same build gives the same counts every run.)</summary>
+    public static bool SignificantlyBelow(DetectabilityCell cell, double rate) =>
+        MjVideo.Metrics.Intervals.Wilson(cell.Detected, cell.Samples).High < rate;
+
     static async Task<DetectabilityCell> RunCellAsync(int criterion, int bin, int samples, long seed, int size, int frames,
         CancellationToken cancellation)
     {
