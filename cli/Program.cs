@@ -26,6 +26,8 @@ app.Configure(config =>
         .WithDescription("Train MJ-Video or a trained baseline through the staged losses on a training folder (train.json, val.json, videos/), with checkpoints.");
     config.AddCommand<ScoreCommand>("score")
         .WithDescription("Score one or two videos against a caption with a trained checkpoint: criteria, aspects, gate weights, score, preference.");
+    config.AddCommand<EvalCommand>("eval")
+        .WithDescription("Evaluate one judge (a checkpoint or baseline:NAME) on a split: Table 2 overall accuracies, Table 1 aspects, criteria, with n and 95% intervals.");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Print the environment: versions, device, threads, tools found.");
 });

@@ -26,7 +26,9 @@ public sealed record JudgeEvaluation(
     public bool Ran => Availability.Available;
 
     /// <summary>The row text for a judge that did not run ("not run (no endpoint)").</summary>
-    public string NotRunText => $"not run ({Availability.Reason})";
+    public string NotRunText => Availability.Reason.StartsWith("not run", StringComparison.OrdinalIgnoreCase)
+        ? Availability.Reason
+        : $"not run ({Availability.Reason})";
 }
 
 public sealed record EvaluationOptions(int BootstrapSeed = 20261125, int Resamples = 2000)
