@@ -37,6 +37,11 @@ public static class MarkdownSections
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
+    /// <summary>A Markdown table of a DataFrame's columns and rows.</summary>
+    public static string Table(Microsoft.Data.Analysis.DataFrame frame) =>
+        Table(frame.Columns.Select(c => c.Name).ToList(),
+            frame.Rows.Select(r => (IReadOnlyList<string>)r.Select(v => v?.ToString() ?? "").ToList()));
+
     /// <summary>A Markdown table from a header and rows (cells are escaped for pipes).</summary>
     public static string Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {

@@ -29,9 +29,9 @@ public static class ShortcutCheck
         var larger = PreferenceAccuracy.Strict(size0, size1, labels);
         var smaller = PreferenceAccuracy.Strict(size0.Select(s => -s).ToArray(), size1.Select(s => -s).ToArray(), labels);
 
-        var (xTrain, yTrain) = await FeaturesAsync(train, decoder, preprocessing, cancellation);
-        var (xVal, yVal) = await FeaturesAsync(val, decoder, preprocessing, cancellation);
-        var (xTest, yTest) = await FeaturesAsync(test, decoder, preprocessing, cancellation);
+        var (xTrain, yTrain) = await FeaturesAsync(train, decoder, preprocessing, augment: true, cancellation);
+        var (xVal, yVal) = await FeaturesAsync(val, decoder, preprocessing, augment: false, cancellation);
+        var (xTest, yTest) = await FeaturesAsync(test, decoder, preprocessing, augment: false, cancellation);
         var (mean, std) = Standardisation(xTrain);
         var best = (Decay: 0.0, Accuracy: -1.0, Weights: Array.Empty<float>());
         foreach (var decay in new[] { 1e-4, 1e-3, 1e-2, 1e-1, 1.0 })
@@ -49,10 +49,11 @@ public static class ShortcutCheck
 
     /// <summary>
     /// Features of (video 0 - video 1) and the label "video 0 preferred". Training data is augmented with each pair
-    /// swapped (features negated where signed, label flipped), so the model cannot learn a position bias.
+    /// swapped (features negated where signed, label flipped), so the model cannot learn a position bias; val and test
+    /// pairs count once each.
     /// </summary>
     static async Task<(float[][] X, bool[] Y)> FeaturesAsync(PreferenceDataset data, VideoDecoder decoder, Preprocessing preprocessing,
-        CancellationToken cancellation)
+        bool augment, CancellationToken cancellation)
     {
         var pairs = Decisive(data);
         var x = new List<float[]>();
@@ -65,6 +66,7 @@ public static class ShortcutCheck
             var firstPreferred = pair.Overall == PreferenceLabel.Video1Better;
             x.Add([.. signed, .. absolute]);
             y.Add(firstPreferred);
+            if (!augment) continue;
             x.Add([.. signed.Select(v => -v), .. absolute]);
             y.Add(!firstPreferred);
         }

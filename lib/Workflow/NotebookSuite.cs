@@ -24,8 +24,8 @@ public sealed class NotebookSuite(Workbook workbook)
     public static readonly IReadOnlyList<NotebookSpec> Budgets =
     [
         new("00-quickstart.ipynb", TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(5)),
-        new("01-dataset-exploration.ipynb", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(20)),
-        new("02-baseline-evaluation.ipynb", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30)),
+        new("01-dataset-exploration.ipynb", TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(30)),
+        new("02-baseline-evaluation.ipynb", TimeSpan.FromMinutes(8), TimeSpan.FromMinutes(40)),
         new("03-moe-training.ipynb", TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(90)),
         new("04-routing-ablations.ipynb", TimeSpan.FromMinutes(7), TimeSpan.FromMinutes(60)),
         new("05-preference-tuning.ipynb", TimeSpan.FromMinutes(6), TimeSpan.FromMinutes(40)),
