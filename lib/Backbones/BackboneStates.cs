@@ -1,3 +1,4 @@
+using MjVideo.Backbones.Precomputed;
 using System.Diagnostics;
 using System.Text.Json;
 using MjVideo.Model;
@@ -62,7 +63,8 @@ public static class BackboneStates
                 }
                 progress?.Report(states.Count);
             }
-            Write(path, states);
+            // One writer and one reader for the format: the precomputed backbone's.
+            PrecomputedStates.Save(path, states);
             var export = new StatesExport(Path.GetFullPath(path), backbone.Id, backbone.HiddenSize, states.Count, watch.Elapsed.TotalSeconds);
             WriteSidecar(export);
             return export;
@@ -72,29 +74,6 @@ public static class BackboneStates
             if (wasTraining) backbone.Module.train();
             foreach (var state in states.Values) state.Dispose();
         }
-    }
-
-    /// <summary>
-    /// Reads a states file: video id -> [2, H] float32. Every entry must be F32 of shape [2, H] with one H for all;
-    /// anything else is an error that names the file, the entry and what was found.
-    /// </summary>
-    public static Dictionary<string, Tensor> Read(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such states file", path);
-        var index = HeadWeights.ReadIndex(path);
-        if (index.Count == 0) throw new InvalidDataException($"{path}: the states file holds no entries");
-        long? hidden = null;
-        foreach (var (id, entry) in index)
-        {
-            if (entry.DType != "F32")
-                throw new InvalidDataException($"{path}: entry '{id}' has dtype {entry.DType}, expected F32");
-            if (entry.Shape.Length != 2 || entry.Shape[0] != 2 || entry.Shape[1] < 1)
-                throw new InvalidDataException($"{path}: entry '{id}' has shape [{string.Join(", ", entry.Shape)}], expected [2, H] (h_gate, h_last)");
-            hidden ??= entry.Shape[1];
-            if (entry.Shape[1] != hidden)
-                throw new InvalidDataException($"{path}: entry '{id}' has H = {entry.Shape[1]}, but earlier entries have H = {hidden}");
-        }
-        return Safetensors.LoadStateDict(path);
     }
 
     static List<VideoItem> Distinct(IReadOnlyList<VideoItem> videos)
@@ -114,22 +93,6 @@ public static class BackboneStates
             ordered.Add(video);
         }
         return ordered;
-    }
-
-    static void Write(string path, Dictionary<string, Tensor> states)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + ".tmp";
-        try
-        {
-            Safetensors.SaveStateDict(temporary, states);
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
     }
 
     static void WriteSidecar(StatesExport export)

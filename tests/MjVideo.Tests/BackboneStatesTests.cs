@@ -1,3 +1,4 @@
+using MjVideo.Backbones.Precomputed;
 using System.Text.Json;
 using MjVideo.Backbones;
 using MjVideo.Backbones.Tiny;
@@ -41,7 +42,8 @@ public class BackboneStatesTests
             Assert.Equal([2L, 32], entry.Shape);
         });
 
-        var states = BackboneStates.Read(path);
+        using var loaded = PrecomputedStates.Load([path]);
+        using var stacked = loaded.Stack(videos.Take(3).Select(v => v.VideoId).ToList());
         // The export ran in batches of 2 with their own caption padding; one batch of 3 differs only by float rounding.
         using (var inputs = await backbone.PrepareAsync(videos.Take(3).ToArray()))
         using (no_grad())
@@ -49,7 +51,7 @@ public class BackboneStatesTests
         {
             for (var i = 0; i < 3; i++)
             {
-                var state = states[videos[i].VideoId];
+                var state = stacked[i];
                 Assert.True(MaxAbsDifference(output.HGate[i], state[BackboneStates.GateRow]) < 1e-5, $"{videos[i].VideoId}: row 0 is not h_gate");
                 Assert.True(MaxAbsDifference(output.HLast[i], state[BackboneStates.LastRow]) < 1e-5, $"{videos[i].VideoId}: row 1 is not h_last");
             }
@@ -85,12 +87,12 @@ public class BackboneStatesTests
         var wrongType = Write("dtype.safetensors", new() { ["a.mp4"] = zeros([2, 8], ScalarType.Float16) });
         var mixed = Write("mixed.safetensors", new() { ["a.mp4"] = zeros(2, 8), ["b.mp4"] = zeros(2, 16) });
 
-        var shape = Assert.Throws<InvalidDataException>(() => BackboneStates.Read(wrongShape)).Message;
+        var shape = Assert.Throws<InvalidDataException>(() => PrecomputedStates.Load([wrongShape])).Message;
         Assert.Contains(wrongShape, shape);
         Assert.Contains("'b.mp4' has shape [3, 8]", shape);
-        Assert.Contains("'a.mp4' has dtype F16", Assert.Throws<InvalidDataException>(() => BackboneStates.Read(wrongType)).Message);
-        Assert.Contains("H = 16", Assert.Throws<InvalidDataException>(() => BackboneStates.Read(mixed)).Message);
-        Assert.Throws<FileNotFoundException>(() => BackboneStates.Read(Path.Combine(dir, "missing.safetensors")));
+        Assert.Contains("'a.mp4' has dtype F16", Assert.Throws<InvalidDataException>(() => PrecomputedStates.Load([wrongType])).Message);
+        Assert.Contains("H = 16", Assert.Throws<InvalidDataException>(() => PrecomputedStates.Load([mixed])).Message);
+        Assert.Throws<FileNotFoundException>(() => PrecomputedStates.Load([Path.Combine(dir, "missing.safetensors")]));
     }
 
     [Fact]
