@@ -121,11 +121,11 @@ public static class CaptionGenerator
     static string ObjectPhrase(ObjectGroup g)
     {
         var words = new List<string>();
-        words.Add(g.CountNamed ? Vocabulary.NumberWord(g.Count) : "a");
         if (g.Size != SizeName.Unspecified) words.Add(g.Size == SizeName.Small ? "small" : "large");
         if (g.Color is { } c) words.Add(c.Word());
         words.Add(g.Count > 1 ? g.Shape.Plural() : g.Shape.Word());
-        return string.Join(' ', words);
+        var determiner = g.CountNamed ? Vocabulary.NumberWord(g.Count) : "aeiou".Contains(words[0][0]) ? "an" : "a";
+        return determiner + " " + string.Join(' ', words);
     }
 
     static string FigurePhrase(FigureSpec f)
@@ -183,7 +183,7 @@ public static class CaptionGenerator
             (CaptionKind.Attribute, 2) => $"{setting}: {obj}",
             (CaptionKind.Attribute, _) => $"just {obj} {setting}",
             (CaptionKind.People, 0) => $"{figure} next to {obj} {setting}",
-            (CaptionKind.People, 1) => $"a scene in which {figure} stands near {obj} {setting}",
+            (CaptionKind.People, 1) => $"a scene with {figure}, close to {obj} {setting}",
             (CaptionKind.People, 2) => $"{setting}, {figure} beside {obj}",
             (CaptionKind.People, _) => $"meet {figure}, with {obj} close by, {setting}",
             (CaptionKind.Scene, 0) => $"a {s.Scene.Word()} scene with {obj} {setting}",
@@ -200,7 +200,8 @@ public static class CaptionGenerator
         foreach (var f in s.Figures.Skip(s.Kind == CaptionKind.People ? 1 : 0)) clauses.Add("with " + FigurePhrase(f));
         foreach (var e in s.Emphases) clauses.Add(e.Phrase());
         var text = string.Join(", ", clauses.Select(c => string.Join(' ', c.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
-        text = text.Replace(" ,", ",").Replace(",,", ",").Trim(' ', ',');
+        // A template that leads with the setting has nothing before its colon or comma when there is no setting.
+        text = text.Replace(" ,", ",").Replace(",,", ",").Replace(" :", ":").Trim(' ', ',', ':');
         return char.ToUpperInvariant(text[0]) + text[1..] + ".";
     }
 }
