@@ -26,6 +26,10 @@ app.Configure(config =>
         .WithDescription("Train MJ-Video or a trained baseline through the staged losses on a training folder (train.json, val.json, videos/), with checkpoints.");
     config.AddCommand<ScoreCommand>("score")
         .WithDescription("Score one or two videos against a caption with a trained checkpoint: criteria, aspects, gate weights, score, preference.");
+    config.AddCommand<AblateCommand>("ablate")
+        .WithDescription("Run the routing-ablation grid of notebook 04 (routing, frames, gate losses, temperature, loss modes, BCE encoding, stages); resumable.");
+    config.AddCommand<ReportCommand>("report")
+        .WithDescription("Regenerate the README's results section from the full-mode records in results/.");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Print the environment: versions, device, threads, tools found.");
 });
