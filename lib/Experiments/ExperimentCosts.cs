@@ -95,12 +95,14 @@ public static class FullModeEstimate
         var records = suite.Ledger.All().Where(r => r.Mode == suite.Settings.Mode.ToString().ToLowerInvariant()).ToList();
 
         // Pre-training: measured seconds per video pass of each modality, times the full set's passes of every encoder.
-        var reports = suite.Settings.Seeds.SelectMany(seed => Enum.GetValues<TinyModalities>().Select(m => suite.Backbones.Existing(seed, m))).OfType<PretrainReport>().ToList();
+        var reports = suite.Settings.Seeds.Concat(suite.Settings.ControlSeeds).Distinct()
+            .SelectMany(seed => Enum.GetValues<TinyModalities>().Select(m => suite.Backbones.Existing(seed, m))).OfType<PretrainReport>().ToList();
         if (reports.Count > 0)
         {
             var videoPasses = reports.Sum(r => (double)r.Steps * r.Settings.BatchVideos);
-            var fullPasses = full.Seeds.Count * 3.0 * 2 * fullSizes.Train * full.Pretrain.Epochs;
-            phases.Add(new Phase("03", "pre-train the encoders (3 modalities per seed)", reports.Sum(r => r.Seconds), "video passes", videoPasses, fullPasses, true));
+            var fullEncoders = full.Seeds.Count + 2 * full.ControlSeeds.Count;
+            var fullPasses = fullEncoders * 2.0 * fullSizes.Train * full.Pretrain.Epochs;
+            phases.Add(new Phase("03", $"pre-train the encoders ({fullEncoders})", reports.Sum(r => r.Seconds), "video passes", videoPasses, fullPasses, true));
         }
 
         // States: per exported video, per file.
@@ -112,7 +114,8 @@ public static class FullModeEstimate
             var seconds = timings.Sum(t => t["seconds"]!.GetValue<double>());
             var videos = timings.Sum(t => t["videos"]!.GetValue<double>());
             var fullVideos = 2.0 * (fullSizes.Train + fullSizes.Val + fullSizes.Test);
-            phases.Add(new Phase("03", "export states (8 frames; 3 encoders per seed)", seconds, "videos", videos, full.Seeds.Count * 3 * fullVideos, true));
+            phases.Add(new Phase("03", "export states (8 frames, every encoder)", seconds, "videos", videos,
+                (full.Seeds.Count + 2 * full.ControlSeeds.Count) * fullVideos, true));
             phases.Add(new Phase("04", "export states (6 more frame choices)", seconds, "videos", videos,
                 full.AblationSeeds.Count * (full.FrameChoices.Count - 1) * fullVideos, true));
         }

@@ -109,6 +109,19 @@ public static class ExperimentTables
         return new DataFrame(columns);
     }
 
+    /// <summary>Row a minus row b at a metric, paired by training seed (records carry config.experiment.seed), mean over
+    /// the common seeds with a t interval; a row with a single record (no training) is paired with every seed of the other.</summary>
+    public static Estimate PairedBySeed(ResultRow a, ResultRow b, string metric = "overall.strict")
+    {
+        static long Seed(RunRecord record) => record.Config[ExperimentLedger.ExperimentField]?["seed"]?.GetValue<long>() ?? -1;
+        var bySeed = b.Records.ToDictionary(Seed, r => ResultRow.EstimateAt(r, metric).Value);
+        var differences = a.Records.Select(r => (Seed: Seed(r), Value: ResultRow.EstimateAt(r, metric).Value))
+            .Select(x => b.Records.Count == 1 ? x.Value - ResultRow.EstimateAt(b.Records[0], metric).Value
+                : bySeed.TryGetValue(x.Seed, out var other) ? x.Value - other : double.NaN)
+            .Where(double.IsFinite).ToArray();
+        return differences.Length == 0 ? Estimate.Undefined(0, "paired over seeds", "no common seeds") : Intervals.MeanOverSeeds(differences);
+    }
+
     /// <summary>
     /// Setting minus reference, strict test accuracy, paired by seed (the same seed's states and head initialisation),
     /// mean over seeds with a t interval; "yes" in the last column when the interval excludes 0.
@@ -117,16 +130,7 @@ public static class ExperimentTables
     {
         var references = rows.Where(r => r.Setting.IsReference).ToDictionary(r => (r.Setting.Experiment, r.Row.Family), r => r.Row);
         var compared = rows.Where(r => !r.Setting.IsReference && references.ContainsKey((r.Setting.Experiment, r.Row.Family)) && r.Row.Records.Count > 0).ToList();
-        var cells = compared.Select(r =>
-        {
-            var reference = references[(r.Setting.Experiment, r.Row.Family)];
-            static long Seed(RunRecord record) => record.Config[ExperimentLedger.ExperimentField]?["seed"]?.GetValue<long>() ?? -1;
-            var differences = r.Row.Records.Select(x => (Seed(x), ResultRow.EstimateAt(x, metric).Value))
-                .Join(reference.Records.Select(x => (Seed(x), ResultRow.EstimateAt(x, metric).Value)), a => a.Item1, b => b.Item1, (a, b) => a.Value - b.Value)
-                .Where(double.IsFinite).ToArray();
-            var estimate = differences.Length == 0 ? Estimate.Undefined(0, "paired over seeds", "no common seeds") : Intervals.MeanOverSeeds(differences);
-            return (r.Setting, r.Row, Estimate: estimate);
-        }).ToList();
+        var cells = compared.Select(r => (r.Setting, r.Row, Estimate: PairedBySeed(r.Row, references[(r.Setting.Experiment, r.Row.Family)], metric))).ToList();
         return new DataFrame(
             new StringDataFrameColumn("experiment", cells.Select(c => c.Setting.Experiment)),
             new StringDataFrameColumn("setting", cells.Select(c => c.Setting.Name)),

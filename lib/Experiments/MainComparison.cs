@@ -36,20 +36,20 @@ public sealed class MainComparison(Workbook workbook, ExperimentSettings setting
     public static IReadOnlyList<BackboneChoice> ModalityControls { get; } = [BackboneChoice.CaptionOnly, BackboneChoice.VideoOnly];
 
     /// <summary>
-    /// Every head cell: each trained judge (and the two modality controls) on each family; the first seed searches the
-    /// learning rate on val over the grid, the other seeds reuse its choice.
+    /// Every head cell: each trained judge on each family and seed, and the two modality controls on the control seeds; the
+    /// first seed searches the learning rate on val over the grid, the other seeds reuse its choice.
     /// </summary>
     public static IReadOnlyList<HeadCell> Cells(ExperimentSettings settings)
     {
         var cells = new List<HeadCell>();
-        var jobs = TrainedJudges.Select(v => (Variant: v, Backbone: BackboneChoice.Default))
-            .Concat(ModalityControls.Select(b => (Variant: HeadVariant.MjVideo, Backbone: b)));
+        var jobs = TrainedJudges.Select(v => (Variant: v, Backbone: BackboneChoice.Default, Seeds: settings.Seeds))
+            .Concat(ModalityControls.Select(b => (Variant: HeadVariant.MjVideo, Backbone: b, Seeds: settings.ControlSeeds)));
         foreach (var family in settings.Families)
-            foreach (var (variant, backbone) in jobs)
+            foreach (var (variant, backbone, seeds) in jobs)
             {
-                var first = new HeadCell(Experiment, variant, family, settings.Seeds[0], backbone, LearningRateSource.Search(settings.Head.LearningRateGrid));
+                var first = new HeadCell(Experiment, variant, family, seeds[0], backbone, LearningRateSource.Search(settings.Head.LearningRateGrid));
                 cells.Add(first);
-                cells.AddRange(settings.Seeds.Skip(1).Select(seed => first with { Seed = seed, LearningRate = LearningRateSource.ChosenBy(first) }));
+                cells.AddRange(seeds.Skip(1).Select(seed => first with { Seed = seed, LearningRate = LearningRateSource.ChosenBy(first) }));
             }
         return cells;
     }
@@ -183,6 +183,64 @@ public sealed class MainComparison(Workbook workbook, ExperimentSettings setting
                 saved.Add(runner.Ledger.Add(runner.Ledger.Store.Write(record)));
             }
         return saved;
+    }
+
+    /// <summary>
+    /// The hypotheses of notebook 03, each with what was measured and the verdict the numbers give (whatever it is):
+    /// H1 additive (MJ-Video beats the best non-MoE judge, interval of the paired difference above 0), H2 fixed-weights
+    /// (routing adds nothing over the same head without routers), H3 worst-defect and H4 annotators (reported), H5 the
+    /// encoder fuses (MJ-Video on the full encoder beats both modality controls), H6 the aspect router follows the
+    /// caption's true weights on the additive family.
+    /// </summary>
+    public DataFrame Verdicts()
+    {
+        var rows = new List<(string Hypothesis, string Measured, string Verdict)>();
+        string Pts(Estimate e) => e.FormatValue();
+        foreach (var family in settings.Families)
+        {
+            var c = Compare(family, clean: false);
+            var measured = $"MJ-Video minus {c.Other}: {Pts(c.MeanDifference)} points (relative {RelativeText(c.RelativeGain)}; the paper: +17.58%)";
+            var ahead = c.MeanDifference.HasInterval && c.MeanDifference.Low > 0;
+            var behind = c.MeanDifference.HasInterval && c.MeanDifference.High < 0;
+            var verdict = family switch
+            {
+                RuleFamily.Additive => ahead ? "supported: the interval is above 0" : "not supported: the interval is not above 0",
+                RuleFamily.FixedWeights => "see H2",
+                _ => ahead ? "MJ-Video ahead (interval above 0)" : behind ? "MJ-Video behind (interval below 0)" : "no difference shown (interval covers 0)",
+            };
+            var name = family switch
+            {
+                RuleFamily.Additive => "H1 additive: MJ-Video beats the best non-MoE judge",
+                RuleFamily.FixedWeights => "fixed-weights: MJ-Video against the best non-MoE judge",
+                RuleFamily.WorstDefect => "H3 worst-defect (no weighted sum fits the rule)",
+                _ => "H4 annotators (weights hidden, unrelated to the caption)",
+            };
+            rows.Add((name, measured, verdict));
+        }
+        var fixedRows = Rows(RuleFamily.FixedWeights);
+        var noRouting = fixedRows.First(r => r.Name == HeadVariant.Baseline(JudgeKind.MultitaskSingle).Display);
+        var routingGain = ExperimentTables.PairedBySeed(fixedRows[0], noRouting);
+        rows.Add(("H2 fixed-weights: routing adds nothing", $"MJ-Video minus multi-task single head (same losses, no routers): {Pts(routingGain)} points",
+            !routingGain.HasInterval ? "n/a" : routingGain.Low > 0 ? "not supported: routing helps" : "supported: the interval is not above 0"));
+        var controlGaps = settings.Families.SelectMany(f =>
+        {
+            var familyRows = Rows(f);
+            return familyRows.Where(r => r.Group == ControlGroup && r.Records.Count > 0 && r.Name.StartsWith(familyRows[0].Name, StringComparison.Ordinal))
+                .Select(r => (Family: f.Name(), Control: r.Name, Gap: ExperimentTables.PairedBySeed(familyRows[0], r)));
+        }).ToList();
+        rows.Add(("H5 the encoder fuses: MJ-Video on video + caption beats both modality controls",
+            string.Join("; ", controlGaps.Select(g => $"{g.Family}, {g.Control.Split(" on ")[^1]}: {Pts(g.Gap)}")),
+            controlGaps.Count > 0 && controlGaps.All(g => g.Gap.Value > 0) ? "supported on every family (means above 0)" : "not supported everywhere"));
+        var additive = Rows(RuleFamily.Additive)[0];
+        var correlation = additive.Records.Select(r => r.Metrics["routing"]?["caption_weight_correlation"] is JsonValue v ? v.GetValue<double>() : double.NaN)
+            .Where(double.IsFinite).ToArray();
+        var r = correlation.Length == 0 ? Estimate.Undefined(0, "", "no routing analysis") : Intervals.MeanOverSeeds(correlation);
+        rows.Add(("H6 the aspect router follows the caption's true weights (additive)", $"pooled correlation of gates and true weights: {r.FormatValue(scale: 1, decimals: 3, intervalDecimals: 3)}",
+            !r.IsDefined ? "n/a" : r.HasInterval && r.Low > 0 ? "supported: the interval is above 0" : "not supported: the interval is not above 0"));
+        return new DataFrame(
+            new StringDataFrameColumn("hypothesis", rows.Select(x => x.Hypothesis)),
+            new StringDataFrameColumn("measured (test, published labels)", rows.Select(x => x.Measured)),
+            new StringDataFrameColumn("verdict", rows.Select(x => x.Verdict)));
     }
 
     public static string RelativeText(double gain) =>

@@ -49,7 +49,8 @@ public sealed record ResultRow(string Family, string Name, string Group, IReadOn
     }
 
     /// <summary>"71.23 [68.1, 74.4]" (percent), or the reason the judge did not run.</summary>
-    public string Cell(string path) => Ran ? Metric(path).FormatValue() : $"not run ({NotRunReason})";
+    public string Cell(string path) => Ran ? Metric(path).FormatValue()
+        : NotRunReason is { } reason && reason.StartsWith("not run", StringComparison.Ordinal) ? reason : $"not run ({NotRunReason})";
 }
 
 /// <summary>DataFrames of result rows.</summary>
