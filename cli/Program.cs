@@ -28,6 +28,10 @@ app.Configure(config =>
         .WithDescription("Score one or two videos against a caption with a trained checkpoint: criteria, aspects, gate weights, score, preference.");
     config.AddCommand<EvalCommand>("eval")
         .WithDescription("Evaluate one judge (a checkpoint or baseline:NAME) on a split: Table 2 overall accuracies, Table 1 aspects, criteria, with n and 95% intervals.");
+    config.AddCommand<AblateCommand>("ablate")
+        .WithDescription("Run the routing-ablation grid of notebook 04 (routing, frames, gate losses, temperature, loss modes, BCE encoding, stages); resumable.");
+    config.AddCommand<ReportCommand>("report")
+        .WithDescription("Regenerate the README's results section from the full-mode records in results/.");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Print the environment: versions, device, threads, tools found.");
 });

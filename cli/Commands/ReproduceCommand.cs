@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using MjVideo.Core;
+using MjVideo.Experiments;
 using MjVideo.Synth;
 using MjVideo.Workflow;
 using Spectre.Console.Cli;
@@ -40,8 +41,26 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
             onFinished: run => { if (run.Passed) state.MarkDone(run.FileName, Fingerprint(run.FileName)); });
 
         var ok = runs.All(r => r.Passed);
+        if (ok) WriteResultsSection(workbook);
         Console.WriteLine($"reproduce ({workbook.Mode.ToString().ToLowerInvariant()} mode): {(ok ? "done" : "stopped at a failure; rerun to resume")} " +
                           $"in {clock.Elapsed.TotalMinutes:F1} min total");
         return ok ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The README's results section, generated from results/ (full mode: README.md itself; quick mode: a copy in the
+    /// scratch folder, so that the smoke run exercises the generator without touching a committed file).
+    /// </summary>
+    static void WriteResultsSection(Workbook workbook)
+    {
+        var readme = Path.Combine(workbook.Root, "README.md");
+        if (workbook.IsQuick)
+        {
+            var copy = Path.Combine(workbook.ScratchRoot, "README.md");
+            File.Copy(readme, copy, overwrite: true);
+            readme = copy;
+        }
+        ResultsReadme.Update(readme, workbook.ResultsDir, workbook.Root, workbook.FiguresDir, workbook.Mode.ToString().ToLowerInvariant());
+        Console.WriteLine($"README results section regenerated from {workbook.ResultsDir} -> {readme}");
     }
 }

@@ -52,6 +52,7 @@ public static class BackboneFactory
         Register("tiny", "small video-text encoder trained from pixels", needsVideoFiles: true, spec =>
             new Tiny.TinyVideoTextBackbone(new Tiny.TinyBackboneConfig(
                 HiddenSize: spec.HiddenSize ?? 128, Seed: spec.Seed,
+                MaxCaptionTokens: spec.Options.TryGetValue("max_caption_tokens", out var tokens) ? int.Parse(tokens) : 32,
                 Modalities: spec.Options.TryGetValue("modalities", out var m) ? Enum.Parse<Tiny.TinyModalities>(m, ignoreCase: true) : Tiny.TinyModalities.VideoAndCaption)
             { Preprocessing = PreprocessingOf(spec) }, spec.CacheDir));
         Register("pretrained", "frozen ResNet-18 + MiniLM encoders with a trainable fusion", needsVideoFiles: true, spec =>

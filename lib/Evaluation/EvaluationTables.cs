@@ -34,9 +34,11 @@ public static class EvaluationTables
     public static DataFrame Table1(IEnumerable<JudgeEvaluation> evaluations) =>
         MetricTable.Aspects(evaluations.Where(e => e.Ran && e.Aspects is not null).Select(e => new AspectRows(e.Judge, e.Aspects!)));
 
-    /// <summary>Writes one evaluation to results/ and returns the file's path.</summary>
+    /// <summary>Writes one evaluation to results/ and returns the file's path. <paramref name="extraConfig"/> joins the
+    /// config (and so the run id's hash); <paramref name="extraMetrics"/> joins the metrics (what the run measured beside the
+    /// evaluation, e.g. its training history).</summary>
     public static string Save(Workbook workbook, EvaluationData data, JudgeEvaluation evaluation, EvaluationOptions options,
-        JsonObject? extraConfig = null)
+        JsonObject? extraConfig = null, JsonObject? extraMetrics = null)
     {
         var config = new JsonObject
         {
@@ -55,8 +57,10 @@ public static class EvaluationTables
         };
         if (extraConfig is not null)
             foreach (var (key, value) in extraConfig) config[key] = value?.DeepClone();
-        var record = ResultsStore.Create("eval", $"{data.Name}-{evaluation.Judge}", workbook, config, Evaluator.MetricsJson(evaluation),
-            data.SynthBenchVersion);
+        var metrics = Evaluator.MetricsJson(evaluation);
+        if (extraMetrics is not null)
+            foreach (var (key, value) in extraMetrics) metrics[key] = value?.DeepClone();
+        var record = ResultsStore.Create("eval", $"{data.Name}-{evaluation.Judge}", workbook, config, metrics, data.SynthBenchVersion);
         return ResultsStore.For(workbook).Write(record);
     }
 }

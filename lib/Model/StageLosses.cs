@@ -56,6 +56,11 @@ public sealed record LossOptions(LossMode Mode)
     /// +alpha log p - 2 (1 - alpha) log(1 - p), which still pushes p down but is not a likelihood (paper-digest 2.4).</summary>
     public BadLabelEncoding BceBadLabel { get; init; } = BadLabelEncoding.Zero;
 
+    /// <summary>Whether the gate losses enter the stage losses (L_gate,crit in the BCE branch of stage 2, L_gate,asp in
+    /// stage 3). On by default, as the official code; off for the gate-loss ablation, where the routers learn only from
+    /// the regression and preference terms. They are still computed and reported, with weight 0.</summary>
+    public bool GateLosses { get; init; } = true;
+
     /// <summary>eps inside log(p + eps), log(1 - p + eps) and log(1 - g + eps).</summary>
     public double Epsilon { get; init; } = 1e-5;
 
@@ -166,7 +171,7 @@ public static class StageLosses
             {
                 var weights = Stacked(video0.CriteriaWeights, video1.CriteriaWeights, "criteria weights", stage);
                 var criteriaGate = terms[LossTerm.CriteriaGate] = CriteriaGate(weights, targets, options.Epsilon);
-                stage2 = stage2 + Stage2CriteriaGateWeight * criteriaGate;
+                if (options.GateLosses) stage2 = stage2 + Stage2CriteriaGateWeight * criteriaGate;
             }
             total = stage2;
 
@@ -180,8 +185,9 @@ public static class StageLosses
                 var overallMse = terms[LossTerm.OverallMse] = OverallMse(scores, targets);
                 // L1 enters twice, directly and inside the stage-2 loss (0.3 + 0.3 * 0.3 = 0.39 in all), as the official
                 // overall_train.py does; kept so that stage 3 optimises the same objective.
-                total = Stage3CriteriaWeight * criteria + Stage3Stage2Weight * stage2 + Stage3AspectGateWeight * aspectGate
+                total = Stage3CriteriaWeight * criteria + Stage3Stage2Weight * stage2
                     + Stage3OverallBradleyTerryWeight * overallBt + Stage3OverallMseWeight * overallMse;
+                if (options.GateLosses) total = total + Stage3AspectGateWeight * aspectGate;
             }
         }
         return Finish(total, terms);

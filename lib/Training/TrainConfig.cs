@@ -32,11 +32,13 @@ public sealed record StageSettings
     public LossMode LossMode { get; init; }
     /// <summary>How a bad label enters the BCE terms ({1, 0} by default; the official {1, -1} for the ablation).</summary>
     public BadLabelEncoding BceBadLabel { get; init; } = BadLabelEncoding.Zero;
+    /// <summary>Whether the gate losses are part of the stage's loss (on, as the official code; off for the ablation).</summary>
+    public bool GateLosses { get; init; } = true;
 
     [JsonIgnore]
     public TrainingStage TrainingStage => (TrainingStage)Stage;
 
-    public LossOptions LossOptions() => new(LossMode) { BceBadLabel = BceBadLabel };
+    public LossOptions LossOptions() => new(LossMode) { BceBadLabel = BceBadLabel, GateLosses = GateLosses };
 }
 
 /// <summary>The judge's head: which judge, and for MJ-Video the routing and gating network shape.</summary>

@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Analysis;
+using MjVideo.Backbones.Tiny;
+using MjVideo.Metrics;
+using MjVideo.Reports;
+using MjVideo.Taxonomy;
+
+namespace MjVideo.Experiments;
+
+/// <summary>The notebooks' tables that are not Table 1 / Table 2: pre-training, routing, hypotheses and ablation differences.</summary>
+public static class ExperimentTables
+{
+    static string F(double x, string format = "0.000") => double.IsFinite(x) ? x.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+
+    /// <summary>The mean over seeds with a t interval, as "0.123 [0.100, 0.150]" in the given scale, or the value alone for one seed.</summary>
+    public static string MeanCell(IEnumerable<double> values, double scale = 1, string format = "0.000")
+    {
+        var finite = values.Where(double.IsFinite).ToArray();
+        if (finite.Length == 0) return "n/a";
+        var e = Intervals.MeanOverSeeds(finite);
+        return e.HasInterval ? $"{F(scale * e.Value, format)} [{F(scale * e.Low, format)}, {F(scale * e.High, format)}]" : F(scale * e.Value, format);
+    }
+
+    /// <summary>One row per pre-trained encoder: steps, time, and the objective's terms on val.</summary>
+    public static DataFrame Pretraining(IEnumerable<PretrainReport> reports)
+    {
+        var list = reports.ToList();
+        string Term(PretrainReport r, string term) => F(r.ValTerms.GetValueOrDefault(term, double.NaN));
+        return new DataFrame(
+            new StringDataFrameColumn("encoder", list.Select(r => r.BackboneId)),
+            new Int64DataFrameColumn("seed", list.Select(r => r.Seed)),
+            new Int32DataFrameColumn("steps", list.Select(r => r.Steps)),
+            new DoubleDataFrameColumn("seconds", list.Select(r => Math.Round(r.Seconds, 1))),
+            new DoubleDataFrameColumn("ms per video", list.Select(r => Math.Round(r.MsPerVideo, 2))),
+            new Int64DataFrameColumn("trained parameters", list.Select(r => r.TrainedParameters)),
+            new StringDataFrameColumn("val: criteria", list.Select(r => Term(r, NeutralObjective.Criteria))),
+            new StringDataFrameColumn("val: related", list.Select(r => Term(r, NeutralObjective.Related))),
+            new StringDataFrameColumn("val: aspects", list.Select(r => Term(r, NeutralObjective.Aspects))),
+            new StringDataFrameColumn("val: caption words (gate)", list.Select(r => Term(r, NeutralObjective.GateWords))));
+    }
+
+    /// <summary>
+    /// Does the encoder fuse? Per criterion of one aspect (Alignment by default), the criteria probe's val AUC and macro-F1
+    /// for the full encoder and the caption-only and video-only ones, mean over seeds with a t interval. Alignment needs
+    /// both inputs (is the named colour the shown one?), so the full encoder should beat both blanked ones there.
+    /// </summary>
+    public static DataFrame Fusion(IEnumerable<PretrainReport> reports, string aspect = "Alignment")
+    {
+        var byModality = reports.GroupBy(r => r.Modalities).OrderBy(g => g.Key).ToList();
+        var criteria = MjTaxonomy.Criteria.Where(c => MjTaxonomy.Aspects[c.AspectIndex].DisplayName == aspect).Select(c => c.Key).ToList();
+        var rows = criteria.Append($"mean over {aspect}").ToList();
+        double Value(PretrainReport r, string criterion, Func<ProbeResult, double> pick) => criterion.StartsWith("mean over", StringComparison.Ordinal)
+            ? r.ValCriteria.Where(p => criteria.Contains(p.Criterion)).Select(pick).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average()
+            : pick(r.ValCriteria.Single(p => p.Criterion == criterion));
+        var columns = new List<DataFrameColumn> { new StringDataFrameColumn("criterion", rows) };
+        foreach (var group in byModality)
+        {
+            columns.Add(new StringDataFrameColumn($"AUC: {Name(group.Key)}", rows.Select(c => MeanCell(group.Select(r => Value(r, c, p => p.Auc))))));
+            columns.Add(new StringDataFrameColumn($"macro-F1: {Name(group.Key)}", rows.Select(c => MeanCell(group.Select(r => Value(r, c, p => p.MacroF1))))));
+        }
+        columns.Add(new Int32DataFrameColumn("val videos (related)", rows.Select(c => c.StartsWith("mean over", StringComparison.Ordinal)
+            ? 0 : byModality[0].First().ValCriteria.Single(p => p.Criterion == c).Videos)));
+        return new DataFrame(columns);
+    }
+
+    static string Name(TinyModalities m) => m switch
+    {
+        TinyModalities.VideoAndCaption => "video + caption",
+        TinyModalities.CaptionOnly => "caption only",
+        _ => "video only",
+    };
+
+    /// <summary>The routing analysis of MJ-Video's records per family (metrics.routing), mean over seeds with t intervals.</summary>
+    public static DataFrame Routing(IEnumerable<ResultRow> mjvideoRows)
+    {
+        var rows = mjvideoRows.Where(r => r.Records.Count > 0).ToList();
+        IEnumerable<double> Field(ResultRow row, string name) => row.Records.Select(r => r.Metrics["routing"]?[name] is JsonValue v ? v.GetValue<double>() : double.NaN);
+        IEnumerable<double> MeanPerAspect(ResultRow row) => row.Records.Select(r =>
+            (r.Metrics["routing"]?["per_aspect_caption_correlation"]?.AsArray() ?? []).Select(v => v is null ? double.NaN : v.GetValue<double>())
+            .Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average());
+        return new DataFrame(
+            new StringDataFrameColumn("family", rows.Select(r => r.Family)),
+            new StringDataFrameColumn("r(gates, caption weights), pooled", rows.Select(r => MeanCell(Field(r, "caption_weight_correlation")))),
+            new StringDataFrameColumn("r per aspect, mean", rows.Select(r => MeanCell(MeanPerAspect(r)))),
+            new StringDataFrameColumn("r(gates, rule weights)", rows.Select(r => MeanCell(Field(r, "rule_weight_correlation")))),
+            new StringDataFrameColumn("aspect-gate entropy (ln 5 = 1.609)", rows.Select(r => MeanCell(Field(r, "aspect_gate_entropy")))),
+            new StringDataFrameColumn("criteria-gate entropy (1 = uniform)", rows.Select(r => MeanCell(Field(r, "criteria_gate_entropy")))),
+            new StringDataFrameColumn("weight: related criterion", rows.Select(r => MeanCell(Field(r, "related_criteria_weight")))),
+            new StringDataFrameColumn("weight: unrelated criterion", rows.Select(r => MeanCell(Field(r, "unrelated_criteria_weight")))),
+            new StringDataFrameColumn("lambda_crit", rows.Select(r => MeanCell(Field(r, "criteria_scale")))),
+            new StringDataFrameColumn("lambda_asp", rows.Select(r => MeanCell(Field(r, "aspect_scale")))),
+            new Int32DataFrameColumn("seeds", rows.Select(r => r.Records.Count)));
+    }
+
+    /// <summary>MJ-Video's strict accuracy per caption kind and family (metrics.routing.by_kind), mean over seeds.</summary>
+    public static DataFrame ByKind(IEnumerable<ResultRow> mjvideoRows)
+    {
+        var rows = mjvideoRows.Where(r => r.Records.Count > 0).ToList();
+        var kinds = rows.SelectMany(r => r.Records).SelectMany(r => (r.Metrics["routing"]?["by_kind"]?.AsArray() ?? []).Select(k => k!["kind"]!.GetValue<string>()))
+            .Distinct().Order(StringComparer.Ordinal).ToList();
+        var columns = new List<DataFrameColumn> { new StringDataFrameColumn("caption kind", kinds) };
+        foreach (var row in rows)
+            columns.Add(new StringDataFrameColumn(row.Family, kinds.Select(kind => MeanCell(row.Records.Select(r =>
+                (r.Metrics["routing"]?["by_kind"]?.AsArray() ?? []).FirstOrDefault(k => k!["kind"]!.GetValue<string>() == kind)?["strict"] is JsonValue v
+                    ? v.GetValue<double>() : double.NaN), scale: 100, format: "0.0"))));
+        columns.Add(new Int32DataFrameColumn("decisive pairs (first family)", kinds.Select(kind =>
+            (rows.FirstOrDefault()?.Records[0].Metrics["routing"]?["by_kind"]?.AsArray() ?? []).FirstOrDefault(k => k!["kind"]!.GetValue<string>() == kind)?["decisive"]?.GetValue<int>() ?? 0)));
+        return new DataFrame(columns);
+    }
+
+    /// <summary>Row a minus row b at a metric, paired by training seed (records carry config.experiment.seed), mean over
+    /// the common seeds with a t interval; a row with a single record (no training) is paired with every seed of the other.</summary>
+    public static Estimate PairedBySeed(ResultRow a, ResultRow b, string metric = "overall.strict")
+    {
+        static long Seed(RunRecord record) => record.Config[ExperimentLedger.ExperimentField]?["seed"]?.GetValue<long>() ?? -1;
+        var bySeed = b.Records.ToDictionary(Seed, r => ResultRow.EstimateAt(r, metric).Value);
+        var differences = a.Records.Select(r => (Seed: Seed(r), Value: ResultRow.EstimateAt(r, metric).Value))
+            .Select(x => b.Records.Count == 1 ? x.Value - ResultRow.EstimateAt(b.Records[0], metric).Value
+                : bySeed.TryGetValue(x.Seed, out var other) ? x.Value - other : double.NaN)
+            .Where(double.IsFinite).ToArray();
+        return differences.Length == 0 ? Estimate.Undefined(0, "paired over seeds", "no common seeds") : Intervals.MeanOverSeeds(differences);
+    }
+
+    /// <summary>
+    /// Setting minus reference, strict test accuracy, paired by seed (the same seed's states and head initialisation),
+    /// mean over seeds with a t interval; "yes" in the last column when the interval excludes 0.
+    /// </summary>
+    public static DataFrame Differences(IReadOnlyList<(AblationSetting Setting, ResultRow Row)> rows, string metric = "overall.strict")
+    {
+        var references = rows.Where(r => r.Setting.IsReference).ToDictionary(r => (r.Setting.Experiment, r.Row.Family), r => r.Row);
+        var compared = rows.Where(r => !r.Setting.IsReference && references.ContainsKey((r.Setting.Experiment, r.Row.Family)) && r.Row.Records.Count > 0).ToList();
+        var cells = compared.Select(r => (r.Setting, r.Row, Estimate: PairedBySeed(r.Row, references[(r.Setting.Experiment, r.Row.Family)], metric))).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("experiment", cells.Select(c => c.Setting.Experiment)),
+            new StringDataFrameColumn("setting", cells.Select(c => c.Setting.Name)),
+            new StringDataFrameColumn("family", cells.Select(c => c.Row.Family)),
+            new StringDataFrameColumn("minus the paper's setting (strict, points)", cells.Select(c => c.Estimate.FormatValue())),
+            new Int32DataFrameColumn("seeds paired", cells.Select(c => c.Estimate.N)),
+            new StringDataFrameColumn("interval excludes 0", cells.Select(c => !c.Estimate.HasInterval ? "n/a" : c.Estimate.Low > 0 ? "yes (better)" : c.Estimate.High < 0 ? "yes (worse)" : "no")));
+    }
+}

@@ -1,0 +1,241 @@
+using System.Diagnostics;
+using MjVideo.Backbones;
+using MjVideo.Backbones.Tiny;
+using MjVideo.Data;
+using MjVideo.Metrics;
+using MjVideo.Synth;
+using MjVideo.Taxonomy;
+using MjVideo.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MjVideo.Experiments;
+
+/// <summary>One pre-training step of the trace.</summary>
+public sealed record PretrainStep(int Step, int Epoch, string Frames, double LearningRate, IReadOnlyDictionary<string, double> Terms);
+
+/// <summary>How well the criteria probe on h_last reads one criterion on the val videos where it is related: accuracy and
+/// macro-F1 at the sign rule, and the threshold-free AUC (chance = 0.5).</summary>
+public sealed record ProbeResult(string Criterion, string Aspect, int Videos, int Good, int Bad, double Accuracy, double MacroF1, double Auc);
+
+/// <summary>What one pre-training did (saved beside the weights as <c>pretrain.json</c>).</summary>
+public sealed record PretrainReport
+{
+    public required string Key { get; init; }
+    public required long Seed { get; init; }
+    public required TinyModalities Modalities { get; init; }
+    public required string BackboneId { get; init; }
+    public required TinyBackboneConfig Backbone { get; init; }
+    public required PretrainSettings Settings { get; init; }
+    public required int TrainVideos { get; init; }
+    public required int ValVideos { get; init; }
+    public required int Steps { get; init; }
+    public required long TrainedParameters { get; init; }
+    public required double Seconds { get; init; }
+    public required IReadOnlyList<PretrainStep> Trace { get; init; }
+    public required IReadOnlyDictionary<string, double> ValTerms { get; init; }
+    public required IReadOnlyList<ProbeResult> ValCriteria { get; init; }
+
+    /// <summary>Milliseconds of wall time per video pass (forward, backward and the optimizer's share), as measured.</summary>
+    public double MsPerVideo => Seconds * 1000 / Math.Max(1, Steps * (double)Settings.BatchVideos);
+}
+
+/// <summary>The videos of a split prepared once for every pre-training: all 16 frames (uint8), caption tokens and targets.</summary>
+public sealed class PretrainingInputs : IDisposable
+{
+    public required TinyInputs Train { get; init; }
+    public required NeutralTargets TrainTargets { get; init; }
+    public required TinyInputs Val { get; init; }
+    public required NeutralTargets ValTargets { get; init; }
+    public required CaptionVocabulary Vocabulary { get; init; }
+    public required int ClipFrames { get; init; }
+
+    /// <summary>Decodes (through the clip cache) and tokenises the reference family's train and val videos.</summary>
+    public static async Task<PretrainingInputs> PrepareAsync(ExperimentData data, TinyBackboneConfig backbone, string? cacheDir,
+        CancellationToken cancellation = default)
+    {
+        var clipFrames = data.Reference.TestOracle.Frames;
+        var everyFrame = backbone with { Preprocessing = backbone.Preprocessing with { Frames = clipFrames, Sampling = Video.FrameSampling.InclusiveUniform } };
+        using var decoder = new TinyVideoTextBackbone(everyFrame, cacheDir);
+        var trainVideos = LabelledVideos(data.Reference.Train);
+        var valVideos = LabelledVideos(data.Reference.Val);
+        var vocabulary = new CaptionVocabulary(trainVideos.Select(v => v.Item.Caption), decoder.Tokenizer);
+        var train = (TinyInputs)await decoder.PrepareAsync(trainVideos.Select(v => v.Item).ToList(), cancellation).ConfigureAwait(false);
+        var val = (TinyInputs)await decoder.PrepareAsync(valVideos.Select(v => v.Item).ToList(), cancellation).ConfigureAwait(false);
+        return new PretrainingInputs
+        {
+            Train = train,
+            TrainTargets = NeutralTargets.From(trainVideos.Select(v => (v.Labels, v.Item.Caption)).ToList(), vocabulary),
+            Val = val,
+            ValTargets = NeutralTargets.From(valVideos.Select(v => (v.Labels, v.Item.Caption)).ToList(), vocabulary),
+            Vocabulary = vocabulary,
+            ClipFrames = clipFrames,
+        };
+    }
+
+    static List<(VideoItem Item, VideoAnnotation Labels)> LabelledVideos(PreferenceDataset split)
+    {
+        var items = TrainingData.VideoItems(split);
+        return items.Select((item, i) =>
+        {
+            var pair = split.Pairs[i / 2];
+            var labels = pair.LabelsOf(i % 2)
+                ?? throw new InvalidDataException($"{split.SourceFile}: pair {pair.Index} video_{i % 2} has no criterion labels to pre-train on");
+            return (item, labels);
+        }).DistinctBy(v => v.item.VideoId).ToList();
+    }
+
+    public void Dispose()
+    {
+        Train.Dispose();
+        TrainTargets.Dispose();
+        Val.Dispose();
+        ValTargets.Dispose();
+    }
+}
+
+/// <summary>
+/// Pre-trains the small encoder once per seed with an objective that favours no judge (<see cref="NeutralObjective"/>): it
+/// uses the criteria and aspect labels and the caption text, never a preference label, so every judge's head later starts
+/// from the same states. The encoder is trained from pixels (its CNN included), each step on one frame choice drawn from
+/// <see cref="PretrainSettings.FrameMix"/> with the seed, so the same weights serve the frame ablation. AdamW with a
+/// cosine schedule, gradient clipping (<see cref="PretrainSettings.MaxGradNorm"/>), one torch thread, a seeded visiting
+/// order: the result repeats bit for bit.
+/// </summary>
+public static class NeutralPretraining
+{
+    /// <summary>Bumped whenever the objective or the loop changes, so that cached encoders are retrained.</summary>
+    public const string Version = "neutral-pretraining-v1";
+
+    public static PretrainReport Run(TinyVideoTextBackbone backbone, PretrainingInputs inputs, PretrainSettings settings, string key,
+        IProgress<(int Step, int Steps)>? progress = null, CancellationToken cancellation = default)
+    {
+        var config = backbone.Config;
+        var clock = Stopwatch.StartNew();
+        using var probes = new NeutralProbes(config.HiddenSize, inputs.Vocabulary.Count, unchecked(config.Seed * 31 + 7));
+        var parameters = backbone.ParametersTrainedIn(1).Concat(probes.parameters()).ToList();
+        using var optimizer = optim.AdamW(parameters, settings.LearningRate, weight_decay: settings.WeightDecay);
+        var n = inputs.Train.Count;
+        var stepsPerEpoch = (n + settings.BatchVideos - 1) / settings.BatchVideos;
+        var totalSteps = stepsPerEpoch * settings.Epochs;
+        var frameIndices = settings.FrameMix.Select(f => f.Indices(inputs.ClipFrames).Select(i => (long)i).ToArray()).ToList();
+        var trace = new List<PretrainStep>(totalSteps);
+        backbone.Module.train();
+        probes.train();
+        var step = 0;
+        for (var epoch = 0; epoch < settings.Epochs; epoch++)
+        {
+            var order = DataOrder.Permutation(config.Seed, stage: 0, epoch, n);
+            for (var start = 0; start < n; start += settings.BatchVideos)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var choice = SynthRandom.ForItem(config.Seed, NeutralPretraining.Version, step, "frames").NextInt(settings.FrameMix.Count);
+                var positions = order[start..Math.Min(n, start + settings.BatchVideos)];
+                using var batch = (TinyInputs)inputs.Train.Select(positions);
+                using var frames = FrameSubsetBackbone.Subset(batch, frameIndices[choice]);
+                using var index = tensor(positions.Select(p => (long)p).ToArray());
+                using var targets = inputs.TrainTargets.Rows(index);
+                using var states = backbone.Forward(frames);
+                var (loss, terms) = NeutralObjective.Loss(states, probes, targets, settings.Weights);
+                if (!double.IsFinite(terms[NeutralObjective.Total]))
+                    throw new ArithmeticException($"pre-training {backbone.Id} seed {config.Seed}: the loss is {terms[NeutralObjective.Total]} at step {step + 1}");
+                var rate = settings.LearningRate * CosineSchedule.Factor(step, settings.WarmupSteps, totalSteps);
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+                optimizer.zero_grad();
+                loss.backward();
+                nn.utils.clip_grad_norm_(parameters, settings.MaxGradNorm);
+                optimizer.step();
+                step++;
+                trace.Add(new PretrainStep(step, epoch, settings.FrameMix[choice].Key, rate, terms));
+                progress?.Report((step, totalSteps));
+            }
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        var (valTerms, valCriteria) = Validate(backbone, probes, inputs, settings.Weights);
+        return new PretrainReport
+        {
+            Key = key,
+            Seed = config.Seed,
+            Modalities = config.Modalities,
+            BackboneId = backbone.Id,
+            Backbone = config,
+            Settings = settings,
+            TrainVideos = n,
+            ValVideos = inputs.Val.Count,
+            Steps = step,
+            TrainedParameters = backbone.ParametersTrainedIn(1).Sum(p => p.numel()),
+            Seconds = seconds,
+            Trace = trace,
+            ValTerms = valTerms,
+            ValCriteria = valCriteria,
+        };
+    }
+
+    /// <summary>The objective's terms on val and the criteria probe per criterion, at the paper's 8 frames.</summary>
+    static (Dictionary<string, double> Terms, List<ProbeResult> Criteria) Validate(TinyVideoTextBackbone backbone, NeutralProbes probes,
+        PretrainingInputs inputs, NeutralWeights weights)
+    {
+        backbone.Module.eval();
+        probes.eval();
+        using var noGrad = no_grad();
+        var paper = FrameChoice.Paper.Indices(inputs.ClipFrames).Select(i => (long)i).ToArray();
+        var n = inputs.Val.Count;
+        var sums = new Dictionary<string, double>();
+        var logits = new float[n * MjTaxonomy.CriterionCount];
+        const int batch = 128;
+        for (var start = 0; start < n; start += batch)
+        {
+            using var scope = NewDisposeScope();
+            var positions = Enumerable.Range(start, Math.Min(batch, n - start)).ToArray();
+            using var selected = (TinyInputs)inputs.Val.Select(positions);
+            using var frames = FrameSubsetBackbone.Subset(selected, paper);
+            using var index = tensor(positions.Select(p => (long)p).ToArray());
+            using var targets = inputs.ValTargets.Rows(index);
+            using var states = backbone.Forward(frames);
+            var (_, terms) = NeutralObjective.Loss(states, probes, targets, weights);
+            foreach (var (name, value) in terms) sums[name] = sums.GetValueOrDefault(name) + value * positions.Length;
+            probes.Criteria(states.HLast).contiguous().data<float>().ToArray().CopyTo(logits, start * MjTaxonomy.CriterionCount);
+        }
+        backbone.Module.train();
+        var good = inputs.ValTargets.CriteriaGood.contiguous().data<float>().ToArray();
+        var related = inputs.ValTargets.CriteriaRelated.contiguous().data<float>().ToArray();
+        var results = MjTaxonomy.Criteria.Select(c =>
+        {
+            var rows = Enumerable.Range(0, n).Where(i => related[i * MjTaxonomy.CriterionCount + c.Index] > 0).ToArray();
+            var scores = rows.Select(i => (double)logits[i * MjTaxonomy.CriterionCount + c.Index]).ToArray();
+            var labels = rows.Select(i => good[i * MjTaxonomy.CriterionCount + c.Index] > 0).ToArray();
+            var confusion = BinaryConfusion.Count(scores.Select(s => s > 0).ToArray(), labels);
+            return new ProbeResult(c.Key, MjTaxonomy.Aspects[c.AspectIndex].DisplayName, rows.Length, labels.Count(l => l), labels.Count(l => !l),
+                confusion.Accuracy, confusion.MacroF1, RankAuc.Of(scores, labels));
+        }).ToList();
+        return (sums.ToDictionary(s => s.Key, s => s.Value / n), results);
+    }
+}
+
+/// <summary>The area under the ROC curve as the Mann-Whitney statistic: the chance that a random positive scores above a
+/// random negative, ties counting one half. NaN when either class is empty.</summary>
+public static class RankAuc
+{
+    public static double Of(IReadOnlyList<double> scores, IReadOnlyList<bool> positive)
+    {
+        if (scores.Count != positive.Count) throw new ArgumentException($"{scores.Count} scores for {positive.Count} labels");
+        var order = Enumerable.Range(0, scores.Count).OrderBy(i => scores[i]).ToArray();
+        // Average ranks (1-based) over runs of equal scores.
+        var ranks = new double[scores.Count];
+        for (var i = 0; i < order.Length;)
+        {
+            var j = i;
+            while (j + 1 < order.Length && scores[order[j + 1]] == scores[order[i]]) j++;
+            var rank = (i + j) / 2.0 + 1;
+            for (var k = i; k <= j; k++) ranks[order[k]] = rank;
+            i = j + 1;
+        }
+        var positives = positive.Count(p => p);
+        var negatives = positive.Count - positives;
+        if (positives == 0 || negatives == 0) return double.NaN;
+        var rankSum = Enumerable.Range(0, scores.Count).Where(i => positive[i]).Sum(i => ranks[i]);
+        return (rankSum - positives * (positives + 1) / 2.0) / ((double)positives * negatives);
+    }
+}

@@ -1,0 +1,136 @@
+using MjVideo.Backbones;
+using MjVideo.Backbones.Tiny;
+using MjVideo.Data;
+using MjVideo.Experiments;
+using MjVideo.Taxonomy;
+using MjVideo.Video;
+using static MjVideo.Tests.BackboneTestKit;
+using static TorchSharp.torch;
+
+namespace MjVideo.Tests;
+
+/// <summary>The judge-neutral pre-training: its loss terms, targets, vocabulary, AUC, frame subsets and repeatability.</summary>
+public class ExperimentObjectiveTests
+{
+    [Fact]
+    public void Masked_weighted_bce_matches_a_hand_computation()
+    {
+        // Video 0: entry 0 good with logit 0 (alpha 0.25): 0.25 ln 2; entry 1 bad with logit ln 3 (alpha 0.5): sigmoid(-ln 3) = 1/4,
+        // so 0.5 ln 4 = ln 2. Mean over its 2 related entries: 0.625 ln 2. Video 1 has no related entry: 0, never 0/0.
+        using var logits = tensor(new[] { 0f, MathF.Log(3), 5f, -5f }, [2, 2]);
+        using var good = tensor(new[] { 1f, 0f, 1f, 0f }, [2, 2]);
+        using var related = tensor(new[] { 1f, 1f, 0f, 0f }, [2, 2]);
+        using var alpha = tensor(new[] { 0.25f, 0.5f }, [1, 2]);
+        using var perVideo = NeutralObjective.MaskedWeightedBce(logits, good, related, alpha);
+        var values = perVideo.data<float>().ToArray();
+        Assert.Equal(0.625 * Math.Log(2), values[0], 5);
+        Assert.Equal(0, values[1]);
+
+        // Without alpha both classes weigh 1: plain BCE, ln 2 and ln 4, averaged.
+        using var plain = NeutralObjective.MaskedWeightedBce(logits, good, related, null);
+        Assert.Equal((Math.Log(2) + Math.Log(4)) / 2, plain.data<float>()[0], 5);
+    }
+
+    [Fact]
+    public void Targets_and_vocabulary_come_from_the_codes_and_the_caption_words()
+    {
+        var tokenizer = new CaptionTokenizer(16);
+        var vocabulary = new CaptionVocabulary(["a red square", "a blue square"], tokenizer);
+        // "a", " red", " square", " blue": 4 distinct tokens, the terminator left out, in id order.
+        Assert.Equal(4, vocabulary.Count);
+        Assert.Equal(vocabulary.TokenIds.Order(), vocabulary.TokenIds);
+        var red = vocabulary.MultiHot("a red red square");
+        Assert.Equal(3, red.Sum());
+        Assert.Equal(1, vocabulary.MultiHot("a green circle").Sum()); // only "a" is known
+
+        var criteria = new int[MjTaxonomy.CriterionCount];
+        criteria[0] = LabelCode.Good;
+        criteria[1] = LabelCode.Bad;
+        var aspects = new[] { LabelCode.Bad, 0, 0, 0, 0 };
+        using var targets = NeutralTargets.From([(new VideoAnnotation(criteria, aspects, LabelCode.Bad), "a red square")], vocabulary);
+        Assert.Equal([1f, 0f, 0f], targets.CriteriaGood.data<float>().Take(3).ToArray());
+        Assert.Equal([1f, 1f, 0f], targets.CriteriaRelated.data<float>().Take(3).ToArray());
+        Assert.Equal([0f, 0f], targets.AspectGood.data<float>().Take(2).ToArray());
+        Assert.Equal([1f, 0f], targets.AspectRelated.data<float>().Take(2).ToArray());
+        Assert.Equal(3, targets.CaptionWords.sum().item<float>());
+    }
+
+    [Fact]
+    public void Rank_auc_counts_ordered_pairs_and_ties_as_half()
+    {
+        // Positives score 2 and 4, negatives 1 and 3: of the 4 (positive, negative) pairs, 3 are ordered right.
+        Assert.Equal(0.75, RankAuc.Of([1, 2, 3, 4], [false, true, false, true]), 12);
+        Assert.Equal(0.5, RankAuc.Of([1, 1], [true, false]), 12);
+        Assert.Equal(0.0, RankAuc.Of([5, 1], [false, true]), 12);
+        Assert.True(double.IsNaN(RankAuc.Of([1, 2], [true, true])));
+    }
+
+    [Fact]
+    public void Frame_choices_are_index_subsets_of_the_sixteen_decoded_frames()
+    {
+        Assert.Equal([0, 1, 3, 5, 7, 9, 11, 13], FrameChoice.Paper.Indices(16));
+        Assert.Equal([0, 5, 10, 15], new FrameChoice(4, FrameSampling.InclusiveUniform).Indices(16));
+        Assert.Equal([0, 7], new FrameChoice(2, FrameSampling.PaperLinspace).Indices(16));
+        Assert.Equal("4-inclusive", new FrameChoice(4, FrameSampling.InclusiveUniform).Key);
+
+        // Subset keeps the chosen frames of every clip and copies the caption tokens.
+        using var backbone = new TinyVideoTextBackbone(SmallTiny(frames: 4));
+        using var inputs = RandomInputs(backbone, ["a red square", "two blue circles"]);
+        using var subset = FrameSubsetBackbone.Subset(inputs, [3, 0]);
+        Assert.Equal([2L, 2, 3, 32, 32], subset.Clips!.shape);
+        Assert.True(BitwiseEqual(inputs.Clips![1][3], subset.Clips[1][0]) && BitwiseEqual(inputs.Clips[0][0], subset.Clips[0][1]));
+        Assert.True(BitwiseEqual(inputs.TokenIds!, subset.TokenIds!));
+        Assert.Throws<ArgumentException>(() => FrameSubsetBackbone.Subset(inputs, [4]));
+    }
+
+    [Fact]
+    public void Pretraining_repeats_bit_for_bit_and_depends_on_the_seed()
+    {
+        var (first, firstWeights) = Pretrain(seed: 3);
+        var (again, againWeights) = Pretrain(seed: 3);
+        var (other, _) = Pretrain(seed: 4);
+        Assert.Equal(first.Trace.Select(s => s.Terms[NeutralObjective.Total]), again.Trace.Select(s => s.Terms[NeutralObjective.Total]));
+        Assert.Equal(first.Trace.Select(s => s.Frames), again.Trace.Select(s => s.Frames));
+        Assert.All(firstWeights.Zip(againWeights), p => Assert.True(BitwiseEqual(p.First, p.Second)));
+        Assert.NotEqual(first.Trace.Select(s => s.Terms[NeutralObjective.Total]), other.Trace.Select(s => s.Terms[NeutralObjective.Total]));
+        Assert.Equal(2 * 3, first.Steps); // 2 epochs of 12 videos in batches of 4 is 3 steps an epoch
+        Assert.Equal(MjTaxonomy.CriterionCount, first.ValCriteria.Count);
+        foreach (var w in firstWeights.Concat(againWeights)) w.Dispose();
+    }
+
+    static (PretrainReport Report, List<Tensor> Weights) Pretrain(long seed) => OneTorchThread(() =>
+    {
+        using var backbone = new TinyVideoTextBackbone(SmallTiny(seed: seed, frames: 4));
+        var captions = Enumerable.Range(0, 12).Select(i => i % 2 == 0 ? "a red square" : "two blue circles").ToArray();
+        var random = new Random(5);
+        var videos = captions.Select(c =>
+        {
+            var codes = Enumerable.Range(0, MjTaxonomy.CriterionCount).Select(_ => random.Next(3)).ToArray();
+            var aspects = MjTaxonomy.AspectToCriteria.Select(g => g.Any(k => codes[k] == LabelCode.Bad) ? LabelCode.Bad : LabelCode.Good).ToArray();
+            return (new VideoAnnotation(codes, aspects, LabelCode.Good), c);
+        }).ToList();
+        var vocabulary = new CaptionVocabulary(captions, backbone.Tokenizer);
+        using var inputs = new PretrainingInputs
+        {
+            Train = RandomInputs(backbone, captions),
+            TrainTargets = NeutralTargets.From(videos, vocabulary),
+            Val = RandomInputs(backbone, captions),
+            ValTargets = NeutralTargets.From(videos, vocabulary),
+            Vocabulary = vocabulary,
+            ClipFrames = 4,
+        };
+        var settings = new PretrainSettings(Epochs: 2, BatchVideos: 4, LearningRate: 3e-3, WarmupSteps: 1, WeightDecay: 0.1,
+            FrameMix: [new FrameChoice(2, FrameSampling.PaperLinspace), new FrameChoice(4, FrameSampling.InclusiveUniform)], Weights: new NeutralWeights());
+        var report = NeutralPretraining.Run(backbone, inputs, settings, key: "test");
+        return (report, backbone.Module.parameters().Select(p => p.detach().clone()).ToList());
+    });
+
+    /// <summary>uint8 clips of 4 frames at 32x32 from a fixed seed, with the captions' tokens.</summary>
+    static TinyInputs RandomInputs(TinyVideoTextBackbone backbone, IReadOnlyList<string> captions)
+    {
+        using var generator = new TorchSharp.torch.Generator(9);
+        var clips = randint(0, 256, [captions.Count, 4, 3, 32, 32], generator: generator).to_type(ScalarType.Byte);
+        var tokens = backbone.Tokenizer.EncodeBatch(captions);
+        return new TinyInputs(Ids(captions.Count), clips, tokens.Ids, tokens.Mask);
+    }
+}

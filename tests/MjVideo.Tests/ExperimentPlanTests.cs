@@ -1,0 +1,130 @@
+using MjVideo.Data;
+using MjVideo.Experiments;
+using MjVideo.Model;
+using MjVideo.Synth;
+using MjVideo.Training;
+using static TorchSharp.torch;
+
+namespace MjVideo.Tests;
+
+/// <summary>The experiment plan: variants, cells, learning-rate sources, the ablation grid, and the gate-loss switch.</summary>
+public class ExperimentPlanTests
+{
+    [Fact]
+    public void Variant_keys_and_configs_carry_exactly_what_differs_from_the_paper()
+    {
+        Assert.Equal("mjvideo", HeadVariant.MjVideo.Key);
+        Assert.Equal("MJ-Video (input-aware)", HeadVariant.MjVideo.Display);
+        var variant = HeadVariant.MjVideo with
+        {
+            Routing = Routing.Sparse(2), Temperature = 0.5, GateLosses = false, LossModes = [LossMode.Mse, LossMode.Mse, LossMode.Mse],
+            BadLabel = BadLabelEncoding.MinusOne,
+        };
+        Assert.Equal("mjvideo-routing-topk-2-t0.5-no-gate-losses-loss-mse-mse-mse-bce-minus-one", variant.Key);
+
+        var config = ExperimentSettings.Quick.HeadConfig(variant, seed: 7, learningRate: 3e-3);
+        config.Validate();
+        Assert.Equal(7, config.Seed);
+        Assert.Equal(new Routing(RoutingStrategy.SparseTopK, 2), config.Model.Routing);
+        Assert.Equal(0.5, config.Model.GatingTemperature);
+        Assert.Equal(128, config.Model.GatingHiddenDim);
+        Assert.All(config.Stages, s =>
+        {
+            Assert.Equal(LossMode.Mse, s.LossMode);
+            Assert.False(s.LossOptions().GateLosses);
+            Assert.Equal(BadLabelEncoding.MinusOne, s.LossOptions().BceBadLabel);
+            Assert.Equal(3e-3, s.LearningRate);
+        });
+        Assert.Throws<ArgumentException>(() => (HeadVariant.Baseline(JudgeKind.BtSingle) with { Temperature = 2 }).Validate());
+    }
+
+    [Fact]
+    public void Main_cells_search_the_learning_rate_on_the_first_seed_and_reuse_it_on_the_others()
+    {
+        var settings = ExperimentSettings.Quick;
+        var cells = MainComparison.Cells(settings);
+        // 5 trained judges on 4 families and 3 seeds; 2 modality controls on the one quick control seed.
+        Assert.Equal(5 * 4 * 3 + 2 * 4 * 1, cells.Count);
+        Assert.Equal(cells.Count, cells.Select(c => c.Key).Distinct().Count());
+        foreach (var group in cells.GroupBy(c => (c.Family, c.Variant.Key, c.Backbone.Key)))
+        {
+            var first = group.Single(c => c.Seed == settings.Seeds[0]);
+            Assert.Equal(settings.Head.LearningRateGrid, first.LearningRate.SearchGrid);
+            Assert.All(group.Where(c => c != first), c => Assert.Equal(first.Key, c.LearningRate.From));
+        }
+        Assert.Contains(cells, c => c.Key == "main/additive/mjvideo/8-paper/seed-0");
+        Assert.Contains(cells, c => c.Key == "main/annotators/videoscore/8-paper/seed-2");
+        Assert.Contains(cells, c => c.Key == "main/worst-defect/mjvideo/caption-only/seed-0");
+        Assert.DoesNotContain(cells, c => c.Key == "main/worst-defect/mjvideo/caption-only/seed-1");
+    }
+
+    [Fact]
+    public void Ablation_cells_reuse_the_paper_heads_learning_rate_and_share_its_cells()
+    {
+        var settings = ExperimentSettings.Quick;
+        var grid = new AblationGrid(settings, null!, null!, null!);
+        var cells = grid.Cells();
+        var mainKeys = MainComparison.Cells(settings).Select(c => c.Key).ToHashSet();
+        var paperCells = cells.Where(c => c.Experiment == MainComparison.Experiment).ToList();
+        // The reference cells are the main comparison's own (same key, same learning-rate source), for the ablation seeds.
+        Assert.All(paperCells, c => Assert.Contains(c.Key, mainKeys));
+        Assert.Equal(settings.Families.Count * settings.AblationSeeds.Count, paperCells.Count);
+        var settingsCount = grid.Settings().Count(s => !s.IsReference);
+        Assert.Equal(5 + 6 + 1 + 2 + 2 + 1, settingsCount);
+        Assert.Equal(paperCells.Count + settingsCount * settings.Families.Count * settings.AblationSeeds.Count, cells.Count);
+        Assert.All(cells.Where(c => c.Experiment != MainComparison.Experiment), c =>
+            Assert.Equal($"main/{c.Family.Name()}/mjvideo/8-paper/seed-{settings.Seeds[0]}", c.LearningRate.From));
+        Assert.Contains(cells, c => c.Key == "ablation-frames/additive/mjvideo/4-inclusive/seed-1");
+        Assert.Contains(cells, c => c.Key == "ablation-routing/fixed-weights/mjvideo-routing-static/8-paper/seed-0");
+        Assert.Equal(grid.Cells("temperature").Count, paperCells.Count + 2 * settings.Families.Count * settings.AblationSeeds.Count);
+    }
+
+    [Fact]
+    public void Gate_losses_off_removes_exactly_their_weighted_terms()
+    {
+        var (video0, video1, targets) = RandomOutputs(seed: 5);
+        var on = new LossOptions(LossMode.Mse);
+        var off = on with { GateLosses = false };
+        using var stage3On = StageLosses.Compute(TrainingStage.Overall, video0, video1, targets, on);
+        using var stage3Off = StageLosses.Compute(TrainingStage.Overall, video0, video1, targets, off);
+        Assert.True(stage3On[LossTerm.AspectGate] > 0);
+        Assert.Equal(stage3On[LossTerm.Total] - StageLosses.Stage3AspectGateWeight * stage3On[LossTerm.AspectGate], stage3Off[LossTerm.Total], 4);
+        Assert.Equal(stage3On[LossTerm.AspectGate], stage3Off[LossTerm.AspectGate], 6); // still reported
+
+        // BCE stage 2: the criteria-gate term (weight 0.5) goes; inside stage 3 the stage-2 loss loses 0.3 * 0.5 of it too.
+        var bceOn = new LossOptions(LossMode.Bce);
+        using var stage2On = StageLosses.Compute(TrainingStage.Aspect, video0, video1, targets, bceOn);
+        using var stage2Off = StageLosses.Compute(TrainingStage.Aspect, video0, video1, targets, bceOn with { GateLosses = false });
+        Assert.True(stage2On[LossTerm.CriteriaGate] > 0);
+        Assert.Equal(stage2On[LossTerm.Total] - StageLosses.Stage2CriteriaGateWeight * stage2On[LossTerm.CriteriaGate], stage2Off[LossTerm.Total], 4);
+        video0.Dispose();
+        video1.Dispose();
+        targets.Dispose();
+    }
+
+    /// <summary>Head outputs for 3 pairs from a seeded random head, and targets where some criteria and aspects are unrelated.</summary>
+    static (RewardOutput Video0, RewardOutput Video1, TargetBatch Targets) RandomOutputs(int seed)
+    {
+        using var head = new MjVideoHead(new MjVideoHeadConfig(8, Routing.Paper, 8, 1), seed);
+        using var generator = new Generator((ulong)seed);
+        using var states = randn([6, 8], generator: generator);
+        var output = head.forward(states, states);
+        var random = new Random(seed);
+        var pairs = Enumerable.Range(0, 3).Select(i =>
+        {
+            VideoAnnotation Labels() => new(Enumerable.Range(0, 28).Select(_ => random.Next(3)).ToArray(),
+                Enumerable.Range(0, 5).Select(_ => random.Next(3)).ToArray(), random.Next(1, 3));
+            var pair = new PreferencePair
+            {
+                SourceFile = "t.json", Index = i, Caption = "c", Video0 = "a", Video1 = "b", Labels0 = Labels(), Labels1 = Labels(),
+                AspectPreferences = Enumerable.Range(0, 5).Select(_ => (PreferenceLabel?)PreferenceLabel.Video1Better).ToList(),
+                Overall = PreferenceLabel.Video2Better,
+            };
+            return PairTargets.From(pair, BadLabelEncoding.MinusOne);
+        }).ToList();
+        Tensor Rows(Tensor? t, int start) => t!.narrow(0, start, 3);
+        RewardOutput Part(int start) => new(Rows(output.Criteria, start), Rows(output.AspectScores, start), Rows(output.Score, start),
+            Rows(output.CriteriaWeights, start), Rows(output.AspectWeights, start), null);
+        return (Part(0), Part(3), TargetBatch.From(pairs));
+    }
+}
