@@ -12,7 +12,7 @@ namespace MjVideo.Training;
 /// cores, and on a shared 2-core machine a 2-thread op waits at its barrier for a descheduled thread</param>
 /// <param name="Prefetch">videos prepared but not yet scored, at most (it bounds the memory the pipeline holds); at least
 /// <see cref="BatchSize"/>. 0: two batches plus one video per decoder</param>
-public sealed record RewardPipelineOptions(int BatchSize = 16, int Decoders = 0, int TorchThreads = 1, int Prefetch = 0)
+public sealed record RewardPipelineOptions(int BatchSize = 32, int Decoders = 0, int TorchThreads = 1, int Prefetch = 0)
 {
     public int DecoderCount => Decoders > 0 ? Decoders : Environment.ProcessorCount;
     public int PrefetchCount => Prefetch > 0 ? Prefetch : 2 * BatchSize + DecoderCount;
