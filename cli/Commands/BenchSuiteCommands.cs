@@ -233,7 +233,7 @@ public sealed class BenchAllCommand : AsyncCommand<BenchAllCommand.Settings>
         ("encoder", []),
         ("scoring", []),
         ("training", []),
-        ("end-to-end", []),
+        ("end-to-end", ["--pairs", "12"]),
         ("synth", []),
     ];
 

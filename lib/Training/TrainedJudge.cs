@@ -80,6 +80,9 @@ public sealed class TrainedJudge : IJudge, IDisposable
 
     public TrainingCheckpoint Checkpoint { get; }
 
+    /// <summary>The loaded judge (backbone and head), e.g. for a <see cref="RewardPipeline"/> with other options.</summary>
+    public RewardModel Model => model;
+
     public JudgeKind Kind => Checkpoint.Config.Model.Judge;
 
     /// <summary>How <see cref="JudgeAsync"/> and <see cref="ScoreManyAsync"/> decode and batch: decoding overlaps with
