@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using MjVideo.Core;
+using MjVideo.Reports;
 using MjVideo.Video;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -37,6 +39,20 @@ public static class BenchCommand
             .WithDescription("Sampled video decoding: the library's decoder against the ffmpeg command line doing the same select + scale + rgb24.");
         bench.AddCommand<BenchBackbonesCommand>("backbones")
             .WithDescription("The trainable backbones: training step per pair against a reference matmul in the same process, and video preparation.");
+        bench.AddCommand<BenchEncoderCommand>("encoder")
+            .WithDescription("Frozen-encoder feature extraction (ResNet-18) against a bare ONNX Runtime session on the same inputs.");
+        bench.AddCommand<BenchScoringCommand>("scoring")
+            .WithDescription("Reward scoring per backbone from prepared inputs, against the FLOP floor at the matmul rate measured in the same run.");
+        bench.AddCommand<BenchTrainingCommand>("training")
+            .WithDescription("A training step per stage (pairs/s), against scoring the same pairs with the same head.");
+        bench.AddCommand<BenchEndToEndCommand>("end-to-end")
+            .WithDescription("mp4 files to rewards through the pipeline (decoding overlapped with scoring), against the ideal 1 / (decode + scoring) per clip.");
+        bench.AddCommand<BenchSynthCommand>("synth")
+            .WithDescription("SynthBench generation (pairs/s) against x264 encoding the same frames alone.");
+        bench.AddCommand<BenchAllCommand>("all")
+            .WithDescription("Every measurement above, each in its own process (for its peak memory); the JSON the README table is made from.");
+        bench.AddCommand<BenchReadmeCommand>("readme")
+            .WithDescription("Write the README's performance section from a `bench all` JSON file.");
     }
 
     // Relaxed escaping keeps quotes and '+' in the printed command lines readable.
@@ -47,6 +63,30 @@ public static class BenchCommand
 
     /// <summary>Results as JSON on stdout, snake_case keys.</summary>
     public static void WriteJson(object result) => Console.Out.WriteLine(JsonSerializer.Serialize(result, result.GetType(), JsonOptions));
+
+    /// <summary>Results as JSON on stdout with the rows `bench all` collects and this process's peak resident memory.</summary>
+    public static void WriteJson(object details, IReadOnlyList<PerformanceRow> rows)
+    {
+        var json = JsonSerializer.SerializeToNode(details, details.GetType(), JsonOptions)!.AsObject();
+        if (json.ContainsKey("rows") || json.ContainsKey("peak_rss_bytes"))
+            throw new InvalidOperationException("bench details must not use the keys 'rows' and 'peak_rss_bytes', which bench all reads");
+        json["rows"] = PerformanceReport.RowsToJson(rows);
+        json["peak_rss_bytes"] = PeakMemory.ResidentBytes();
+        Console.Out.WriteLine(json.ToJsonString(JsonOptions));
+    }
+
+    /// <summary>The rows as a table, then this process's peak resident memory.</summary>
+    public static void PrintRows(string title, IReadOnlyList<PerformanceRow> rows)
+    {
+        var table = new Table().Title(Markup.Escape(title)).AddColumn("measurement")
+            .AddColumn(new TableColumn("measured").RightAligned()).AddColumn(new TableColumn("reference").RightAligned())
+            .AddColumn("reference is").AddColumn(new TableColumn("ratio").RightAligned()).AddColumn("target");
+        foreach (var r in rows)
+            table.AddRow(Markup.Escape(r.Measurement), $"{r.Measured:0.00} {Markup.Escape(r.Unit)}", $"{r.Reference:0.00} {Markup.Escape(r.Unit)}",
+                Markup.Escape(r.ReferenceName), Ratio(r.Ratio), r.Target is { } t ? $">= {t:0.0#}{(r.MeetsTarget == true ? "" : " (not met)")}" : "");
+        AnsiConsole.Write(table);
+        Console.WriteLine($"peak resident memory of this process: {PerformanceReport.Mib(PeakMemory.ResidentBytes())}");
+    }
 
     /// <summary>Progress for long runs: plain lines on stderr, so stdout stays clean for --json.</summary>
     public static void Progress(string line) => Console.Error.WriteLine(line);
@@ -93,7 +133,7 @@ public sealed class BenchDecodeCommand : AsyncCommand<BenchDecodeCommand.Setting
                 }),
                 Parallel = result.Parallel.Select(r => new { r.Kind, r.Clips, r.Parallelism, r.DecodeClipsPerS, r.ReferenceClipsPerS, r.DecodeRatio }),
                 Probe = new { result.Probe.Clips, result.Probe.LibraryMsPerClip, result.Probe.FfprobeMsPerClip, result.Probe.Speedup, result.Probe.FfprobeCommand },
-            });
+            }, result.PerformanceRows());
             return 0;
         }
 
@@ -124,6 +164,7 @@ public sealed class BenchDecodeCommand : AsyncCommand<BenchDecodeCommand.Setting
         Console.WriteLine($"  probe: {result.Probe.FfprobeCommand}");
         Console.WriteLine($"{result.Ffmpeg}; {result.Cores} cores; {result.Repeats} repetitions; clips encoded in {result.SetupSeconds:0.0} s.");
         Console.WriteLine(result.Note);
+        Console.WriteLine($"peak resident memory of this process: {PerformanceReport.Mib(PeakMemory.ResidentBytes())}");
         return 0;
     }
 }

@@ -21,7 +21,8 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         public string Caption { get; init; } = "";
 
         [CommandArgument(0, "<VIDEO>")]
-        [Description("A video file (for the precomputed backbone: its id in the states file, e.g. test/0_0.mp4).")]
+        [Description("A video file (for the precomputed backbone: its id in the states file, e.g. test/0_0.mp4), or a folder: every .mp4 in it " +
+                     "is scored against the caption, decoding overlapped with batched scoring.")]
         public string Video { get; init; } = "";
 
         [CommandArgument(1, "[VIDEO2]")]
@@ -36,6 +37,16 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         [Description("Print the result as JSON (keys documented in ScoreReport).")]
         public bool Json { get; init; }
 
+        [CommandOption("--batch <N>")]
+        [Description("With a folder: videos per forward pass (default 32).")]
+        [DefaultValue(32)]
+        public int Batch { get; init; }
+
+        [CommandOption("--decoders <N>")]
+        [Description("With a folder: videos decoded at once (default: the core count).")]
+        [DefaultValue(0)]
+        public int Decoders { get; init; }
+
         public override ValidationResult Validate()
         {
             if (Model.Length == 0) return ValidationResult.Error("--model CHECKPOINT is required");
@@ -49,6 +60,17 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         var videos = settings.Video2 is null ? new[] { settings.Video } : [settings.Video, settings.Video2];
         try
         {
+            if (Directory.Exists(settings.Video))
+            {
+                if (settings.Video2 is not null) throw new ArgumentException("a folder is scored on its own; give no second video");
+                var pipeline = new RewardPipelineOptions(settings.Batch, settings.Decoders);
+                pipeline.Validate();
+                var (folderReport, scored) = await ScoreReport.ScoreFolderAsync(settings.Model, settings.Caption, settings.Video, pipeline,
+                    cancellation: cancellation);
+                if (settings.Json) Console.WriteLine(ScoreReport.ToJson(folderReport));
+                else PrintScores(scored);
+                return 0;
+            }
             var (report, judged) = await ScoreReport.ScoreAsync(settings.Model, settings.Caption, videos, settings.States, cancellation);
             if (settings.Json) Console.WriteLine(ScoreReport.ToJson(report));
             else PrintTables(judged);
@@ -60,6 +82,16 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;
         }
+    }
+
+    /// <summary>One row per file, in file order, and the best one.</summary>
+    static void PrintScores(IReadOnlyList<VideoJudgement> videos)
+    {
+        var table = new Table().AddColumn("video").AddColumn(new TableColumn("score").RightAligned());
+        foreach (var v in videos) table.AddRow(Markup.Escape(v.VideoId), F(v.Score));
+        AnsiConsole.Write(table);
+        var best = videos.MaxBy(v => v.Score)!;
+        AnsiConsole.MarkupLine($"{videos.Count} videos; highest score: [bold]{Markup.Escape(best.VideoId)}[/] ({F(best.Score)})");
     }
 
     static string F(double? value) => value is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";

@@ -35,6 +35,23 @@ public abstract class BackboneInputs : IDisposable
     /// <summary>The inputs of a subset of the videos (by position), for mini-batches.</summary>
     public abstract BackboneInputs Select(IReadOnlyList<int> positions);
 
+    /// <summary>
+    /// The inputs of several preparations by the same backbone, joined in order (the reverse of <see cref="Select"/>), as
+    /// new tensors: lets a pipeline prepare videos one at a time as they are decoded and score them in batches. Joined
+    /// inputs equal the inputs prepared for all the videos at once.
+    /// </summary>
+    public static BackboneInputs Concat(IReadOnlyList<BackboneInputs> parts)
+    {
+        if (parts.Count == 0) throw new ArgumentException("no inputs to join", nameof(parts));
+        var kind = parts[0].GetType();
+        if (parts.FirstOrDefault(p => p.GetType() != kind) is { } other)
+            throw new ArgumentException($"cannot join {kind.Name} with {other.GetType().Name}: the parts were prepared by different backbones", nameof(parts));
+        return parts[0].Join(parts);
+    }
+
+    /// <summary>Joins parts of this type (<see cref="Concat"/> has checked that they all are).</summary>
+    protected abstract BackboneInputs Join(IReadOnlyList<BackboneInputs> parts);
+
     public abstract void Dispose();
 }
 

@@ -10,7 +10,8 @@ namespace MjVideo.Core;
 /// </summary>
 public static class InterleavedTiming
 {
-    public sealed record Series(string Name, Func<CancellationToken, Task> Run);
+    /// <param name="Before">untimed set-up run right before each timed run of the series (e.g. emptying a cache)</param>
+    public sealed record Series(string Name, Func<CancellationToken, Task> Run, Func<Task>? Before = null);
 
     /// <returns>for each series, in the order given, the wall seconds of each measured repetition</returns>
     public static async Task<IReadOnlyList<double[]>> RunAsync(IReadOnlyList<Series> series, int repeats, int warmups = 1,
@@ -25,6 +26,7 @@ public static class InterleavedTiming
             for (var k = 0; k < series.Count; k++)
             {
                 var s = (k + rep) % series.Count;
+                if (series[s].Before is { } before) await before().ConfigureAwait(false);
                 var watch = Stopwatch.StartNew();
                 await series[s].Run(cancellation).ConfigureAwait(false);
                 var elapsed = watch.Elapsed.TotalSeconds;

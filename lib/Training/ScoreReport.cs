@@ -54,9 +54,29 @@ public static class ScoreReport
         return (Build(judge.Checkpoint, caption, judged), judged);
     }
 
-    public static JsonObject Build(TrainingCheckpoint checkpoint, string caption, IReadOnlyList<VideoJudgement> videos)
+    /// <summary>
+    /// Scores every <c>.mp4</c> file in a folder (sorted by name, not recursive) against one caption through
+    /// <see cref="RewardPipeline"/>: decoding overlapped with batched scoring, for the many samples of one prompt. The
+    /// report has the same keys, with one entry per file under <c>videos</c> and null preference and margin.
+    /// </summary>
+    public static async Task<(JsonObject Report, IReadOnlyList<VideoJudgement> Videos)> ScoreFolderAsync(string checkpointDirectory,
+        string caption, string folder, RewardPipelineOptions? pipeline = null, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
-        if (videos.Count is < 1 or > 2) throw new ArgumentException($"score reports one or two videos, got {videos.Count}");
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: no such folder");
+        var files = Directory.GetFiles(folder, "*.mp4").Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0) throw new ArgumentException($"{folder}: no .mp4 files to score");
+        using var judge = TrainedJudge.Load(checkpointDirectory);
+        var items = files.Select(f => new Backbones.VideoItem(Path.GetFileName(f), Path.GetFullPath(f), caption)).ToList();
+        var judged = await new RewardPipeline(judge.Model, pipeline).ScoreAsync(items, progress, cancellation);
+        return (Build(judge.Checkpoint, caption, judged, allowMany: true), judged);
+    }
+
+    public static JsonObject Build(TrainingCheckpoint checkpoint, string caption, IReadOnlyList<VideoJudgement> videos) =>
+        Build(checkpoint, caption, videos, allowMany: false);
+
+    static JsonObject Build(TrainingCheckpoint checkpoint, string caption, IReadOnlyList<VideoJudgement> videos, bool allowMany)
+    {
+        if (videos.Count < 1 || (videos.Count > 2 && !allowMany)) throw new ArgumentException($"score reports one or two videos, got {videos.Count}");
         var report = new JsonObject
         {
             ["model"] = checkpoint.Directory,

@@ -11,7 +11,31 @@ namespace MjVideo.Training;
 /// for the VideoScore-style judge its 5 dimensions (<see cref="VideoScoreDimensions.Names"/>).
 /// </summary>
 public sealed record VideoJudgement(string VideoId, double Score, double[]? Criteria, double[]? AspectScores,
-    double[]? CriteriaWeights, double[]? AspectWeights, double[]? Dimensions);
+    double[]? CriteriaWeights, double[]? AspectWeights, double[]? Dimensions)
+{
+    /// <summary>One judgement per row of a batch's output, the rows named by <paramref name="videoIds"/> in order.</summary>
+    public static IReadOnlyList<VideoJudgement> FromOutput(JudgeOutput output, IReadOnlyList<string> videoIds)
+    {
+        var count = videoIds.Count;
+        if (output.BatchSize != count) throw new ArgumentException($"{output.BatchSize} output rows for {count} videos");
+        double[][]? Rows(Tensor? t) => t is null ? null : Split(t, count);
+        var scores = output.Reward.Score.detach().cpu().data<float>().ToArray();
+        var criteria = Rows(output.Reward.Criteria);
+        var aspects = Rows(output.Reward.AspectScores);
+        var criteriaWeights = Rows(output.Reward.CriteriaWeights);
+        var aspectWeights = Rows(output.Reward.AspectWeights);
+        var dimensions = Rows(output.Dimensions);
+        return videoIds.Select((id, i) => new VideoJudgement(id, scores[i], criteria?[i], aspects?[i], criteriaWeights?[i],
+            aspectWeights?[i], dimensions?[i])).ToList();
+    }
+
+    static double[][] Split(Tensor rows, int count)
+    {
+        var width = (int)rows.shape[1];
+        var values = rows.detach().cpu().contiguous().data<float>().ToArray();
+        return Enumerable.Range(0, count).Select(i => values.AsSpan(i * width, width).ToArray().Select(x => (double)x).ToArray()).ToArray();
+    }
+}
 
 /// <summary>
 /// A judge trained by <see cref="StagedTrainer"/>, loaded from its checkpoint for the evaluator (<see cref="IJudge"/>): it
@@ -56,10 +80,14 @@ public sealed class TrainedJudge : IJudge, IDisposable
 
     public TrainingCheckpoint Checkpoint { get; }
 
+    /// <summary>The loaded judge (backbone and head), e.g. for a <see cref="RewardPipeline"/> with other options.</summary>
+    public RewardModel Model => model;
+
     public JudgeKind Kind => Checkpoint.Config.Model.Judge;
 
-    /// <summary>Pairs per chunk: each chunk's videos are prepared, scored and released before the next.</summary>
-    public int ChunkPairs { get; init; } = 64;
+    /// <summary>How <see cref="JudgeAsync"/> and <see cref="ScoreManyAsync"/> decode and batch: decoding overlaps with
+    /// scoring (<see cref="RewardPipeline"/>).</summary>
+    public RewardPipelineOptions Pipeline { get; init; } = new();
 
     public string Name => Kind == JudgeKind.MjVideo
         ? $"{JudgeNames.Display(Kind)} ({Checkpoint.Info.Routing})"
@@ -83,53 +111,31 @@ public sealed class TrainedJudge : IJudge, IDisposable
 
     public async Task<IReadOnlyList<JudgedPair>> JudgeAsync(JudgeInput input, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
-        var items = TrainingData.VideoItems(input.Dataset);
-        var judged = new List<JudgedPair>(input.Pairs.Count);
-        for (var start = 0; start < input.Pairs.Count; start += ChunkPairs)
-        {
-            var count = Math.Min(ChunkPairs, input.Pairs.Count - start);
-            var videos = await ScoreVideosAsync(items.Skip(2 * start).Take(2 * count).ToList(), cancellation);
-            for (var i = 0; i < count; i++) judged.Add(new JudgedPair(ToJudged(videos[2 * i]), ToJudged(videos[2 * i + 1])));
-            progress?.Report(judged.Count);
-        }
-        return judged;
+        var pairProgress = progress is null ? null : new PairsDone(progress);
+        var videos = await ScoreManyAsync(TrainingData.VideoItems(input.Dataset), pairProgress, cancellation);
+        return Enumerable.Range(0, input.Pairs.Count).Select(i => new JudgedPair(ToJudged(videos[2 * i]), ToJudged(videos[2 * i + 1]))).ToList();
     }
 
     static JudgedVideo ToJudged(VideoJudgement v) => new(v.Score, v.AspectScores, v.Criteria);
 
-    /// <summary>Scores videos one by one (each independently of the others), in order.</summary>
+    /// <summary>Videos scored (two per pair, in pair order) reported as pairs done, on the reporting thread.</summary>
+    sealed class PairsDone(IProgress<int> pairs) : IProgress<int>
+    {
+        public void Report(int videos) => pairs.Report(videos / 2);
+    }
+
+    /// <summary>Scores many videos through <see cref="RewardPipeline"/> (decoding overlapped with batched scoring), in
+    /// order; <paramref name="progress"/> receives the number of videos scored.</summary>
+    public Task<IReadOnlyList<VideoJudgement>> ScoreManyAsync(IReadOnlyList<VideoItem> videos, IProgress<int>? progress = null,
+        CancellationToken cancellation = default) =>
+        new RewardPipeline(model, Pipeline).ScoreAsync(videos, progress, cancellation);
+
+    /// <summary>Scores a few videos as one batch (each independently of the others), in order.</summary>
     public async Task<IReadOnlyList<VideoJudgement>> ScoreVideosAsync(IReadOnlyList<VideoItem> videos, CancellationToken cancellation = default)
     {
         if (videos.Count == 0) return [];
         using var inputs = await model.Backbone.PrepareAsync(videos, cancellation);
-        var wasTraining = model.training;
-        model.eval();
-        try
-        {
-            using var noGrad = no_grad();
-            using var scope = NewDisposeScope();
-            var output = model.Forward(inputs);
-            double[][]? Rows(Tensor? t) => t is null ? null : Split(t, videos.Count);
-            var scores = output.Reward.Score.detach().cpu().data<float>().ToArray();
-            var criteria = Rows(output.Reward.Criteria);
-            var aspects = Rows(output.Reward.AspectScores);
-            var criteriaWeights = Rows(output.Reward.CriteriaWeights);
-            var aspectWeights = Rows(output.Reward.AspectWeights);
-            var dimensions = Rows(output.Dimensions);
-            return videos.Select((v, i) => new VideoJudgement(v.VideoId, scores[i], criteria?[i], aspects?[i], criteriaWeights?[i],
-                aspectWeights?[i], dimensions?[i])).ToList();
-        }
-        finally
-        {
-            model.train(wasTraining);
-        }
-    }
-
-    static double[][] Split(Tensor rows, int count)
-    {
-        var width = (int)rows.shape[1];
-        var values = rows.detach().cpu().contiguous().data<float>().ToArray();
-        return Enumerable.Range(0, count).Select(i => values.Skip(i * width).Take(width).Select(x => (double)x).ToArray()).ToArray();
+        return RewardPipeline.ScoreBatch(model, inputs, videos);
     }
 
     public void Dispose()

@@ -30,7 +30,12 @@ public sealed record TrainingBenchmarkOptions
 /// without gradients, <see cref="Validation"/>). <see cref="TrainToScoringRatio"/> = training / scoring throughput.
 /// </summary>
 public sealed record TrainingBenchmarkResult(int HiddenSize, int Stage, int BatchSize, int MeasuredSteps, double Seconds,
-    double TrainPairsPerSecond, double ScoringPairsPerSecond, double TrainToScoringRatio, long TrainedParameters, int Threads);
+    double TrainPairsPerSecond, double ScoringPairsPerSecond, double TrainToScoringRatio, long TrainedParameters, int Threads)
+{
+    public MjVideo.Core.PerformanceRow PerformanceRow() => new("train_to_scoring_ratio",
+        $"training step, stage {Stage}, MJ-Video head on precomputed states (H = {HiddenSize}), batches of {BatchSize} pairs",
+        TrainPairsPerSecond, "pairs/s", ScoringPairsPerSecond, "scoring the same pairs with the same head (eval, no gradients)", TrainToScoringRatio);
+}
 
 /// <summary>
 /// The cost of a training step on the precomputed-states backbone (no backbone compute: the head and the loss alone), per

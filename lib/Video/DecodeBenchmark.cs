@@ -36,7 +36,21 @@ public sealed record DecodeBenchProbeRow(int Clips, double LibraryMsPerClip, dou
 
 public sealed record DecodeBenchResult(
     IReadOnlyList<DecodeBenchRow> Sequential, IReadOnlyList<DecodeBenchParallelRow> Parallel, DecodeBenchProbeRow Probe,
-    int Repeats, int Cores, string Ffmpeg, double SetupSeconds, string Note);
+    int Repeats, int Cores, string Ffmpeg, double SetupSeconds, string Note)
+{
+    /// <summary>The target: sampled decoding at least 0.8 of the command line's throughput.</summary>
+    public const double TargetRatio = 0.8;
+
+    public IReadOnlyList<PerformanceRow> PerformanceRows() =>
+    [
+        ..Sequential.Select(r => new PerformanceRow("decode_ratio",
+            $"sampled decoding, {r.Kind} ({r.Source}) to {r.Target}, one clip at a time", r.DecodeClipsPerS, "clips/s",
+            r.ReferenceClipsPerS, "ffmpeg command line, same filter graph, pixel format, size and thread flags", r.DecodeRatio, TargetRatio)),
+        ..Parallel.Select(r => new PerformanceRow("decode_parallel_ratio",
+            $"sampled decoding, {r.Kind}, {r.Parallelism} clips at a time", r.DecodeClipsPerS, "clips/s",
+            r.ReferenceClipsPerS, $"the same command lines, {r.Parallelism} at a time", r.DecodeRatio, TargetRatio)),
+    ];
+}
 
 /// <summary>
 /// `mjvideo bench decode`: encodes its own clips (real-size 480p and 720p, 5 s at 30 fps; SynthBench-like 64x64, 16

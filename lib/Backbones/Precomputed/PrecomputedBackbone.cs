@@ -98,5 +98,8 @@ public sealed class PrecomputedInputs(Tensor states) : BackboneInputs
         return new PrecomputedInputs(States.index_select(0, index));
     }
 
+    protected override BackboneInputs Join(IReadOnlyList<BackboneInputs> parts) =>
+        new PrecomputedInputs(cat(parts.Select(p => ((PrecomputedInputs)p).States).ToArray(), 0));
+
     public override void Dispose() => States.Dispose();
 }

@@ -38,6 +38,17 @@ public sealed record EncoderBenchmarkResult(
     double CaptionMsPerCaption,
     double CaptionCachedMicrosPerCaption)
 {
+    /// <summary>The target: extraction at least 0.9 of the bare ONNX Runtime session.</summary>
+    public const double TargetRatio = 0.9;
+
+    public IReadOnlyList<MjVideo.Core.PerformanceRow> PerformanceRows() =>
+    [
+        new("encoder_ratio",
+            $"frozen-encoder features, ResNet-18 on {Options.Frames} frames {Options.SourceSize}->{Options.InputSize}px, batch {Options.BatchSize}",
+            ExtractorFramesPerSecond, "frames/s", BareFramesPerSecond,
+            $"bare ONNX Runtime session, same model, inputs and {Options.IntraOpThreads} intra-op thread(s)", EncoderRatio, TargetRatio),
+    ];
+
     public string Describe() =>
         $"frozen ResNet-18, {Options.Frames} frames {Options.SourceSize}->{Options.InputSize}px, batch {Options.BatchSize}, " +
         $"{Options.IntraOpThreads} intra-op thread(s), {Options.Repetitions} interleaved reps on {Machine}: " +

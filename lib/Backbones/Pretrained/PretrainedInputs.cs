@@ -33,6 +33,13 @@ public sealed class PretrainedInputs : BackboneInputs
         return new PretrainedInputs(positions.Select(p => VideoIds[p]).ToArray(), Features.index_select(0, index), Captions.index_select(0, index));
     }
 
+    protected override BackboneInputs Join(IReadOnlyList<BackboneInputs> parts)
+    {
+        var prepared = parts.Cast<PretrainedInputs>().ToList();
+        return new PretrainedInputs(prepared.SelectMany(p => p.VideoIds).ToArray(),
+            cat(prepared.Select(p => p.Features).ToArray(), 0), cat(prepared.Select(p => p.Captions).ToArray(), 0));
+    }
+
     public override void Dispose()
     {
         Features.Dispose();

@@ -58,6 +58,33 @@ public sealed class TinyInputs : BackboneInputs
         return new TinyInputs(positions.Select(p => VideoIds[p]).ToArray(), clips, ids, mask);
     }
 
+    /// <summary>Clips one after another; caption tokens padded (id 0, mask false) to the longest caption among the parts,
+    /// as <see cref="CaptionTokenizer.EncodeBatch"/> pads a batch.</summary>
+    protected override BackboneInputs Join(IReadOnlyList<BackboneInputs> parts)
+    {
+        var prepared = parts.Cast<TinyInputs>().ToList();
+        if (prepared.Any(p => (p.Clips is null) != (Clips is null) || (p.TokenIds is null) != (TokenIds is null)))
+            throw new ArgumentException("cannot join inputs with clips to inputs without, or with caption tokens to inputs without");
+        var ids = prepared.SelectMany(p => p.VideoIds).ToArray();
+        using var scope = NewDisposeScope();
+        var clips = Clips is null ? null : cat(prepared.Select(p => p.Clips!).ToArray(), 0);
+        Tensor? tokenIds = null, tokenMask = null;
+        if (TokenIds is not null)
+        {
+            var length = prepared.Max(p => p.TokenIds!.shape[1]);
+            Tensor Pad(Tensor t)
+            {
+                if (t.shape[1] == length) return t;
+                var padded = zeros([t.shape[0], length], dtype: t.dtype, device: t.device);
+                padded.narrow(1, 0, t.shape[1]).copy_(t);
+                return padded;
+            }
+            tokenIds = cat(prepared.Select(p => Pad(p.TokenIds!)).ToArray(), 0);
+            tokenMask = cat(prepared.Select(p => Pad(p.TokenMask!)).ToArray(), 0);
+        }
+        return new TinyInputs(ids, clips?.MoveToOuterDisposeScope(), tokenIds?.MoveToOuterDisposeScope(), tokenMask?.MoveToOuterDisposeScope());
+    }
+
     public override void Dispose()
     {
         Clips?.Dispose();
