@@ -26,6 +26,8 @@ app.Configure(config =>
         .WithDescription("Train MJ-Video or a trained baseline through the staged losses on a training folder (train.json, val.json, videos/), with checkpoints.");
     config.AddCommand<ScoreCommand>("score")
         .WithDescription("Score one or two videos against a caption with a trained checkpoint: criteria, aspects, gate weights, score, preference.");
+    config.AddCommand<TuneCommand>("tune")
+        .WithDescription("Preference tuning through the reward (notebook 05): tune a small generator against MJ-Video and the baselines at equal budget, judged by the oracle.");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Print the environment: versions, device, threads, tools found.");
 });
