@@ -69,6 +69,10 @@ public sealed class DifferentiableReward : IClipReward, IDisposable
     }
 
     public TrainingCheckpoint Checkpoint { get; }
+
+    /// <summary>The frozen judge (for inspection: tuning must leave it as loaded).</summary>
+    public RewardModel Model => model;
+
     public JudgeKind Kind => Checkpoint.Config.Model.Judge;
     public string Name => JudgeNames.Name(Kind);
     public string DisplayName => JudgeNames.Display(Kind);

@@ -51,12 +51,20 @@ public sealed class SceneDistribution : IDisposable
 /// SynthBench's scenes (<see cref="GeneratorPretraining"/>), it makes SynthBench's mistakes at about SynthBench's rates.
 /// A reward can only lower them by changing the network's weights, which also moves everything else the network says.
 /// </para>
+/// <para>
+/// Means and logits depend on the caption; so do the spreads of the start positions (a named region pins an object down,
+/// an unnamed one leaves it anywhere). The other spreads (colour, radius, velocity, rotation, blur, flicker, drift) are
+/// learned parameters shared by all captions, as SynthBench's own variation is: fitted per caption, they memorised which
+/// training captions happened to carry a defect (each caption has two videos) and the held-out likelihood diverged within
+/// a few epochs.
+/// </para>
 /// Discrete draws are straight-through Gumbel-softmax: the forward pass picks one category (so every render is a clean
 /// SynthBench-like scene, never a blend of two backgrounds), the backward pass uses the softmax's gradient.
 /// </summary>
 public sealed class SceneGenerator : Module
 {
     Sequential network;
+    Parameter spreads;
 
     /// <summary>The log-space offsets of the quality heads: blur, flicker and drift are log(value + floor).</summary>
     public static readonly double[] QualityFloor = [0.3, 0.005, 0.05];
@@ -65,15 +73,16 @@ public sealed class SceneGenerator : Module
     public static readonly float[] Palette = Enum.GetValues<ColorName>()
         .SelectMany(c => new[] { (float)c.Color().R, (float)c.Color().G, (float)c.Color().B }).ToArray();
 
-    // Output layout: each head's width, in order.
+    // The network's output layout: each head's width, in order.
     static readonly (string Name, int Width)[] Heads =
     [
         ("background", GeneratorLayout.Scenes), ("count", GeneratorLayout.MaxCount),
-        ("shape", 2 * GeneratorLayout.Shapes), ("colour", 2 * GeneratorLayout.Colours), ("colour_sd", 2),
-        ("radius", 2), ("radius_sd", 2), ("velocity", 4), ("velocity_sd", 4),
-        ("position", 2 * GeneratorLayout.Slots), ("position_sd", 2 * GeneratorLayout.Slots), ("rotation_sd", 2),
-        ("quality", 3), ("quality_sd", 3),
+        ("shape", 2 * GeneratorLayout.Shapes), ("colour", 2 * GeneratorLayout.Colours), ("radius", 2), ("velocity", 4),
+        ("position", 2 * GeneratorLayout.Slots), ("position_sd", 2 * GeneratorLayout.Slots), ("quality", 3),
     ];
+
+    // The spreads that do not depend on the caption, in order (see the class remarks): learned parameters of their own.
+    static readonly (string Name, int Width)[] Spreads = [("colour", 2), ("radius", 2), ("velocity", 4), ("rotation", 2), ("quality", 3)];
 
     public SceneGenerator(int hiddenSize = 128, long seed = 0) : base(nameof(SceneGenerator))
     {
@@ -83,6 +92,7 @@ public sealed class SceneGenerator : Module
             ("in", Linear(CaptionFeatures.Width, hiddenSize)), ("act0", GELU()),
             ("hidden", Linear(hiddenSize, hiddenSize)), ("act1", GELU()),
             ("out", Linear(hiddenSize, Heads.Sum(h => h.Width))));
+        spreads = new Parameter(zeros(Spreads.Sum(h => h.Width)));
         RegisterComponents();
         using var generator = new Generator(unchecked((ulong)seed));
         SeededInit.Apply(this, generator);
@@ -115,12 +125,8 @@ public sealed class SceneGenerator : Module
         using var scope = NewDisposeScope();
         var b = features.shape[0];
         var raw = network.forward(features);
-        Tensor Head(string name)
-        {
-            var width = Heads.Single(h => h.Name == name).Width;
-            var start = Heads.TakeWhile(h => h.Name != name).Sum(h => h.Width);
-            return raw.narrow(1, start, width);
-        }
+        Tensor Head(string name) => Slice(raw, Heads, name);
+        Tensor Spread(string name) => Slice(spreads.unsqueeze(0), Spreads, name).expand(b, -1);
         var s = GeneratorLayout.Slots;
         var distribution = new SceneDistribution
         {
@@ -128,19 +134,26 @@ public sealed class SceneGenerator : Module
             CountLogits = Head("count"),
             ShapeLogits = Head("shape").view(b, 2, GeneratorLayout.Shapes),
             ColourLogits = Head("colour").view(b, 2, GeneratorLayout.Colours),
-            ColourLogStd = LogStd(Head("colour_sd"), 0.05, 0.02),
+            ColourLogStd = LogStd(Spread("colour"), 0.05, 0.02),
             LogRadiusMean = Head("radius") * 0.3 + Math.Log(6),
-            LogRadiusLogStd = LogStd(Head("radius_sd"), 0.2, 0.03),
+            LogRadiusLogStd = LogStd(Spread("radius"), 0.2, 0.03),
             VelocityMean = Head("velocity").view(b, 2, 2) * 2,
-            VelocityLogStd = LogStd(Head("velocity_sd").view(b, 2, 2), 0.5, 0.05),
+            VelocityLogStd = LogStd(Spread("velocity").reshape(b, 2, 2), 0.5, 0.05),
             PositionMean = Head("position").view(b, s, 2) * 16 + VideoScene.Space / 2,
             PositionLogStd = LogStd(Head("position_sd").view(b, s, 2), 8, 0.5),
-            RotationLogStd = LogStd(Head("rotation_sd"), 0.15, 0.05),
+            RotationLogStd = LogStd(Spread("rotation"), 0.15, 0.05),
             QualityMean = Head("quality") + tensor(QualityFloor.Select(f => (float)Math.Log(f)).ToArray(), device: features.device),
-            QualityLogStd = LogStd(Head("quality_sd"), 1, 0.2),
+            QualityLogStd = LogStd(Spread("quality"), 1, 0.2),
         };
         foreach (var t in distribution.All) t.MoveToOuterDisposeScope();
         return distribution;
+
+        static Tensor Slice(Tensor rows, (string Name, int Width)[] layout, string name)
+        {
+            var width = layout.Single(h => h.Name == name).Width;
+            var start = layout.TakeWhile(h => h.Name != name).Sum(h => h.Width);
+            return rows.narrow(1, start, width);
+        }
 
         // A log standard deviation around a typical value, at least a floor and at most e^4. The floors are SynthBench's
         // own smallest variations (colour jitter, sub-pixel placement): without them a spread fitted to captions whose
