@@ -97,19 +97,20 @@ public static class TuningReports
         var decline = final.OracleScoreMinus(peak);
         var gain = final.OracleScoreMinus(r.Base);
         var proxyGain = final.Proxy.Value - r.Base.Proxy.Value;
+        var proxy = string.Create(CultureInfo.InvariantCulture, $"{proxyGain:+0.00;-0.00;0.00}");
         string verdict;
         if (peak.Step < final.Step && decline.HasInterval && decline.High < 0)
             verdict = $"over-optimises: the oracle score peaks at step {peak.Step} and then falls by {-100 * decline.Value:F1} points " +
-                      $"(95% interval {-100 * decline.High:F1} to {-100 * decline.Low:F1}) while the proxy rises {proxyGain:+0.00;-0.00} sd overall";
+                      $"(95% interval {-100 * decline.High:F1} to {-100 * decline.Low:F1}) while the proxy moves {proxy} sd overall";
         else if (gain.HasInterval && gain.Low > 0)
             verdict = $"no over-optimisation within {final.Step} steps: the oracle score ends {100 * gain.Value:F1} points above the base model " +
-                      $"(interval {100 * gain.Low:F1} to {100 * gain.High:F1}); proxy {proxyGain:+0.00;-0.00} sd";
+                      $"(interval {100 * gain.Low:F1} to {100 * gain.High:F1}); proxy {proxy} sd";
         else if (gain.HasInterval && gain.High < 0)
             verdict = $"hacked from the start: the oracle score ends {-100 * gain.Value:F1} points below the base model " +
-                      $"(interval {-100 * gain.High:F1} to {-100 * gain.Low:F1}) while the proxy moves {proxyGain:+0.00;-0.00} sd";
+                      $"(interval {-100 * gain.High:F1} to {-100 * gain.Low:F1}) while the proxy moves {proxy} sd";
         else
-            verdict = $"no clear change: the oracle score ends {100 * gain.Value:+0.0;-0.0} points from the base model " +
-                      $"(interval {100 * gain.Low:F1} to {100 * gain.High:F1}; peak at step {peak.Step}); proxy {proxyGain:+0.00;-0.00} sd";
+            verdict = $"no clear change: the oracle score ends {100 * gain.Value:+0.0;-0.0;0.0} points from the base model " +
+                      $"(interval {100 * gain.Low:F1} to {100 * gain.High:F1}; peak at step {peak.Step}); proxy {proxy} sd";
         return new OverOptimisation(r.DisplayName, peak.Step, decline, gain, proxyGain, verdict);
     }).ToList();
 
@@ -122,6 +123,45 @@ public static class TuningReports
             new StringDataFrameColumn("last - peak (x100)", rows.Select(r => Pct(r.FinalMinusPeak))),
             new StringDataFrameColumn("last - base (x100)", rows.Select(r => Pct(r.FinalMinusBase))),
             new StringDataFrameColumn("verdict", rows.Select(r => r.Verdict)));
+    }
+
+    /// <summary>
+    /// The findings in words, computed from the report whatever they are: how well each reward model judged SynthBench's val
+    /// pairs, what tuning with MJ-Video did to oracle alignment and quality against the base model and against tuning with
+    /// each other reward (paired differences with 95% intervals; "no significant change" when the interval holds 0), and
+    /// where each reward started to over-optimise.
+    /// </summary>
+    public static IReadOnlyList<string> Findings(TuningReport report)
+    {
+        var lines = new List<string>();
+        var accuracies = report.Rewards.Select(r =>
+        {
+            var n = r.Checkpoint.ValDecisivePairs;
+            var interval = Intervals.Wilson((int)Math.Round(r.Checkpoint.ValStrictAccuracy * n), n);
+            var chance = interval.HasInterval && interval.Low <= 0.5 && interval.High >= 0.5 ? ", not distinguishable from chance" : "";
+            return $"{r.DisplayName} {interval.Format(decimals: 1)}{chance}";
+        });
+        lines.Add("Reward models, val strict accuracy on SynthBench: " + string.Join("; ", accuracies) + ".");
+        foreach (var r in report.Rewards)
+            lines.Add($"Tuning with {r.DisplayName} vs the base model: {Change(r.Final.AlignmentMinus(report.Base), "oracle alignment")}; " +
+                      $"{Change(r.Final.QualityMinus(report.Base), "oracle quality")}.");
+        if (report.Rewards.Any(r => r.Checkpoint.Judge == JudgeKind.MjVideo))
+        {
+            var mj = report.Reward(JudgeKind.MjVideo);
+            foreach (var other in report.Rewards.Where(r => r != mj))
+                lines.Add($"{mj.DisplayName} vs {other.DisplayName} at equal budget: {Change(mj.Final.AlignmentMinus(other.Final), "oracle alignment")}; " +
+                          $"{Change(mj.Final.QualityMinus(other.Final), "oracle quality")}.");
+        }
+        foreach (var o in OverOptimisations(report)) lines.Add($"{o.Reward}: {o.Verdict}.");
+        return lines;
+    }
+
+    /// <summary>"raises X by d points (95% interval a to b)", "lowers ...", or "no significant change in X (...)".</summary>
+    static string Change(Estimate difference, string what)
+    {
+        var range = string.Create(CultureInfo.InvariantCulture, $"{100 * difference.Value:+0.0;-0.0;0.0} points, 95% interval {100 * difference.Low:0.0} to {100 * difference.High:0.0}");
+        if (!difference.HasInterval) return $"{what}: {range}";
+        return difference.Low > 0 ? $"raises {what} ({range})" : difference.High < 0 ? $"lowers {what} ({range})" : $"no significant change in {what} ({range})";
     }
 
     // ---- figures -------------------------------------------------------------------------------------------------
