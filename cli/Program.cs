@@ -32,6 +32,8 @@ app.Configure(config =>
         .WithDescription("Run the routing-ablation grid of notebook 04 (routing, frames, gate losses, temperature, loss modes, BCE encoding, stages); resumable.");
     config.AddCommand<ReportCommand>("report")
         .WithDescription("Regenerate the README's results section from the full-mode records in results/.");
+    config.AddCommand<TuneCommand>("tune")
+        .WithDescription("Preference tuning through the reward (notebook 05): tune a small generator against MJ-Video and the baselines at equal budget, judged by the oracle.");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Print the environment: versions, device, threads, tools found.");
 });

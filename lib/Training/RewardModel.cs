@@ -140,6 +140,22 @@ public sealed class RewardModel : nn.Module
     {
         using var scope = NewDisposeScope();
         var states = Backbone.Forward(inputs);
+        var output = Score(states);
+        output.Reward.Score.MoveToOuterDisposeScope();
+        foreach (var t in new[] { output.Reward.Criteria, output.Reward.AspectScores, output.Reward.CriteriaWeights, output.Reward.AspectWeights,
+                     output.Reward.CriteriaLogits, output.Dimensions })
+            t?.MoveToOuterDisposeScope();
+        return output;
+    }
+
+    /// <summary>
+    /// Runs the head on hidden states the caller computed, e.g. with the small encoder's
+    /// <c>TinyVideoTextBackbone.Forward(clips, captions)</c> on rendered clips: nothing is detached, so the score
+    /// back-propagates into the states and whatever made them (reward-gradient tuning).
+    /// </summary>
+    public JudgeOutput Score(BackboneOutput states)
+    {
+        using var scope = NewDisposeScope();
         CheckFinite(states.HGate, "h_gate");
         CheckFinite(states.HLast, "h_last");
         var hLast = adapter is null ? states.HLast : adapter.forward(states.HLast);
