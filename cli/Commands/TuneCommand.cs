@@ -187,7 +187,7 @@ public sealed class TuneCommand : AsyncCommand<TuneCommand.Settings>
                     task.MaxValue = Math.Max(1, p.Total);
                     task.Value = p.Done;
                     // Evaluations, epochs and phase summaries are worth a line of their own; per-step messages only move the bar.
-                    if (p.Message.Contains("proxy") || p.Message.Contains("val ") || p.Phase is "rewards" or "data")
+                    if (p.Message.Contains("proxy") || p.Message.Contains("val ") || p.Phase is "rewards" or "data" or "oracle")
                         AnsiConsole.MarkupLine(Markup.Escape(p.Message));
                 });
                 report = await TuningExperiment.RunAsync(workbook, config, monitor, settings.ParseCheckpoints(), cancellation);
@@ -200,6 +200,8 @@ public sealed class TuneCommand : AsyncCommand<TuneCommand.Settings>
             return 0;
         }
         if (workbook.IsQuick) AnsiConsole.MarkupLine($"[yellow]{Workbook.QuickBanner}[/]");
+        Print($"the oracle against SynthBench labels ({report.OracleValidation.Videos} videos)", OracleValidation.Table(report.OracleValidation));
+        AnsiConsole.MarkupLine(Markup.Escape(TuningReports.OracleTrust(report.OracleValidation)));
         Print("reward models and proxy rewards", TuningReports.Proxies(report));
         Print("Table 3 analogue: held-out clips judged by the oracle (last step)", TuningReports.Table3(report));
         Print("paired differences on the same clips", TuningReports.Comparisons(report));

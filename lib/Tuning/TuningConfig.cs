@@ -80,6 +80,8 @@ public sealed record TuningConfig
     public int EvalCaptions { get; init; } = 64;
     public int DrawsPerCaption { get; init; } = 1;
     public long EvalNoiseSeed { get; init; } = 20261125;
+    /// <summary>SynthBench train pairs whose videos validate the oracle against their labels before it judges the generator.</summary>
+    public int OracleValidationPairs { get; init; } = 400;
     /// <summary>Captions shown in the before/after frame strips (the first evaluation captions).</summary>
     public int StripCaptions { get; init; } = 4;
     /// <summary>The SynthBench seed whose caption streams and scenes are used (the default sets').</summary>
@@ -99,6 +101,7 @@ public sealed record TuningConfig
         TrainCaptions = 200,
         CalibrationClips = 32,
         EvalCaptions = 32,
+        OracleValidationPairs = 150,
         StripCaptions = 3,
     };
 
@@ -115,6 +118,7 @@ public sealed record TuningConfig
         CalibrationClips = 96,
         EvalCaptions = 96,
         DrawsPerCaption = 2,
+        OracleValidationPairs = 1000,
         StripCaptions = 4,
     };
 
@@ -133,6 +137,7 @@ public sealed record TuningConfig
         if (TrainCaptions < Tuning.BatchSize) throw new ArgumentException($"TuningConfig.TrainCaptions = {TrainCaptions}: fewer than a batch ({Tuning.BatchSize})");
         if (CalibrationClips < 2) throw new ArgumentException($"TuningConfig.CalibrationClips = {CalibrationClips}: must be at least 2");
         if (EvalCaptions < 1 || DrawsPerCaption < 1) throw new ArgumentException($"TuningConfig: EvalCaptions = {EvalCaptions} and DrawsPerCaption = {DrawsPerCaption} must be at least 1");
+        if (OracleValidationPairs < 1) throw new ArgumentException($"TuningConfig.OracleValidationPairs = {OracleValidationPairs}: must be at least 1");
         if (StripCaptions < 1 || StripCaptions > EvalCaptions) throw new ArgumentException($"TuningConfig.StripCaptions = {StripCaptions}: must be in 1..{EvalCaptions}");
         if (Threads < 1) throw new ArgumentException($"TuningConfig.Threads = {Threads}: must be at least 1");
     }

@@ -16,11 +16,13 @@ public sealed record RewardResult(RewardCheckpoint Checkpoint, (double Mean, dou
     public EvaluationPoint Final => Run.Evaluations[^1];
 }
 
-/// <summary>Everything an experiment produced: the config, the base model's pre-training, each reward's result, the
-/// frame strips' captions and base frames, where the results record went, and the time each phase took.</summary>
+/// <summary>Everything an experiment produced: the config, the oracle's agreement with SynthBench, the base model's
+/// pre-training, each reward's result, the frame strips' captions and base frames, where the results record went, and the
+/// time each phase took.</summary>
 public sealed record TuningReport(
     TuningConfig Config,
     RunMode Mode,
+    OracleValidationResult OracleValidation,
     PretrainingResult Pretraining,
     IReadOnlyList<RewardResult> Rewards,
     IReadOnlyList<string> StripCaptions,
@@ -37,6 +39,7 @@ public sealed record TuningReport(
 /// <summary>
 /// The Table 3 analogue (paper-digest 4.3, DESIGN 4 "Tuning"), end to end:
 /// <list type="number">
+/// <item>the oracle, validated against SynthBench's labels before it is trusted (<see cref="OracleValidation"/>);</item>
 /// <item>reward models: the compared judges trained on SynthBench (<see cref="RewardModels"/>);</item>
 /// <item>the base generator pre-trained to imitate SynthBench, mistakes included (<see cref="GeneratorPretraining"/>);</item>
 /// <item>the held-out evaluation set (<see cref="TuningEvaluator"/>) and each reward's scale on base-model clips of
@@ -64,6 +67,11 @@ public static class TuningExperiment
             phases[name] = clock.Elapsed;
             clock.Restart();
         }
+
+        progress?.Report(new TuningProgress("oracle", 0, 1, $"validating the oracle on {config.OracleValidationPairs} SynthBench pairs ..."));
+        var validation = OracleValidation.Run(config.SynthSeed, config.OracleValidationPairs);
+        progress?.Report(new TuningProgress("oracle", 1, 1, $"oracle validated on {validation.Videos} videos"));
+        EndPhase("oracle validation");
 
         var checkpoints = rewardCheckpoints is null
             ? await RewardModels.EnsureAsync(workbook, config.RewardTraining, config.Rewards, progress, cancellation)
@@ -117,7 +125,7 @@ public static class TuningExperiment
                 EndPhase(phase);
             }
 
-            var report = new TuningReport(config, workbook.Mode, pretraining, results,
+            var report = new TuningReport(config, workbook.Mode, validation, pretraining, results,
                 stripIndices.Select(i => evaluator.CaptionTexts[i]).ToList(), baseStrip, phases, null);
             var record = ResultsStore.Create(ResultKind, workbook.Mode.ToString().ToLowerInvariant(), workbook,
                 TuningReports.ConfigJson(report), TuningReports.MetricsJson(report), SynthConfig.Version);

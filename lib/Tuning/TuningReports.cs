@@ -133,7 +133,7 @@ public static class TuningReports
     /// </summary>
     public static IReadOnlyList<string> Findings(TuningReport report)
     {
-        var lines = new List<string>();
+        var lines = new List<string> { OracleTrust(report.OracleValidation) };
         var accuracies = report.Rewards.Select(r =>
         {
             var n = r.Checkpoint.ValDecisivePairs;
@@ -154,6 +154,26 @@ public static class TuningReports
         }
         foreach (var o in OverOptimisations(report)) lines.Add($"{o.Reward}: {o.Verdict}.");
         return lines;
+    }
+
+    /// <summary>
+    /// One sentence on how far the oracle can be trusted: the checks that pass clean SynthBench videos less than 90% of the
+    /// time or catch less than half of their own defects (by the point estimate), or that all do both.
+    /// </summary>
+    public static string OracleTrust(OracleValidationResult validation)
+    {
+        string Weak(OracleAgreement a)
+        {
+            var problems = new List<string>();
+            if (a.PassesWhenClean.IsDefined && a.PassesWhenClean.Value < 0.9) problems.Add($"passes {a.PassesWhenClean.FormatValue(decimals: 1)}% of clean videos (n={a.PassesWhenClean.N})");
+            if (a.FailsWhenDefective.IsDefined && a.FailsWhenDefective.Value < 0.5) problems.Add($"catches {a.FailsWhenDefective.FormatValue(decimals: 1)}% of its defects (n={a.FailsWhenDefective.N})");
+            return problems.Count == 0 ? "" : $"{a.Check.ToString().ToLowerInvariant()} {string.Join(" and ", problems)}";
+        }
+        var weak = validation.Checks.Select(Weak).Where(w => w.Length > 0).ToList();
+        var head = $"Oracle against SynthBench labels ({validation.Videos} videos of {validation.Pairs} pairs): ";
+        return weak.Count == 0
+            ? head + "every check passes at least 90% of clean videos and catches at least half of its own defects (point estimates)."
+            : head + "weak where " + string.Join("; ", weak) + "; read those columns with care.";
     }
 
     /// <summary>"raises X by d points (95% interval a to b)", "lowers ...", or "no significant change in X (...)".</summary>
@@ -297,6 +317,16 @@ public static class TuningReports
             };
         return new JsonObject
         {
+            ["oracle_validation"] = new JsonObject
+            {
+                ["pairs"] = report.OracleValidation.Pairs,
+                ["videos"] = report.OracleValidation.Videos,
+                ["checks"] = new JsonObject(report.OracleValidation.Checks.Select(c => KeyValuePair.Create(c.Check.ToString().ToLowerInvariant(),
+                    (JsonNode?)new JsonObject
+                    {
+                        ["synthbench_defects"] = c.Defects, ["passes_clean"] = Est(c.PassesWhenClean), ["fails_defective"] = Est(c.FailsWhenDefective),
+                    }))),
+            },
             ["base"] = Point(report.Base),
             ["rewards"] = rewards,
             ["over_optimisation"] = new JsonArray(OverOptimisations(report).Select(o => (JsonNode?)new JsonObject
