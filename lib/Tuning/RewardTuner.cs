@@ -38,8 +38,11 @@ public sealed record TuningSettings(int Steps = 200, int BatchSize = 8, double L
 /// loss, and the gradient norm before clipping.</summary>
 public sealed record TuningStep(int Step, double Reward, double Kl, double Loss, double GradNorm);
 
-/// <summary>One tuning run: the reward, its seed, every step, and the held-out evaluations along the way.</summary>
-public sealed record TuningRun(string Reward, long Seed, IReadOnlyList<TuningStep> Steps, IReadOnlyList<EvaluationPoint> Evaluations);
+/// <summary>One tuning run: the reward, its seed, every step, the held-out evaluations along the way, and the wall time
+/// spent in steps and in evaluations (kept apart because they scale differently: steps with the batch, evaluations with
+/// the held-out clips).</summary>
+public sealed record TuningRun(string Reward, long Seed, IReadOnlyList<TuningStep> Steps, IReadOnlyList<EvaluationPoint> Evaluations,
+    TimeSpan StepTime, TimeSpan EvaluationTime);
 
 /// <summary>Thrown when the tuning loss or gradient becomes NaN or infinite.</summary>
 public sealed class TuningDivergedException(string message) : ArithmeticException(message);
@@ -72,13 +75,17 @@ public static class RewardTuner
         var parameters = policy.parameters().ToList();
         using var optimizer = optim.Adam(parameters, settings.LearningRate);
 
+        var stepClock = new System.Diagnostics.Stopwatch();
+        var evaluationClock = new System.Diagnostics.Stopwatch();
         void EvaluateAt(int step)
         {
+            evaluationClock.Start();
             policy.eval();
             var point = evaluator.Evaluate(policy, baseModel, reward, step);
             evaluations.Add(point);
-            progress?.Report((step, steps.Count > 0 ? steps[^1] : null, point));
             policy.train();
+            evaluationClock.Stop();
+            progress?.Report((step, steps.Count > 0 ? steps[^1] : null, point));
         }
 
         policy.train();
@@ -86,6 +93,7 @@ public static class RewardTuner
         for (var step = 1; step <= settings.Steps; step++)
         {
             cancellation.ThrowIfCancellationRequested();
+            stepClock.Start();
             using var scope = NewDisposeScope();
             var batch = order.Next(settings.BatchSize);
             using var rows = tensor(batch.Select(i => (long)i).ToArray());
@@ -109,11 +117,12 @@ public static class RewardTuner
                 throw new TuningDivergedException($"tuning against {reward.Name} diverged at step {step}: loss {lossValue}, gradient norm {norm}");
             optimizer.step();
             steps.Add(new TuningStep(step, rewards.mean().item<float>(), kl.mean().item<float>(), lossValue, norm));
+            stepClock.Stop();
             progress?.Report((step, steps[^1], null));
             if (evaluationSteps.Contains(step)) EvaluateAt(step);
         }
         policy.eval();
-        return new TuningRun(reward.Name, settings.Seed, steps, evaluations);
+        return new TuningRun(reward.Name, settings.Seed, steps, evaluations, stepClock.Elapsed, evaluationClock.Elapsed);
     }
 
     /// <summary>A seed for one purpose at one step, from the run's seed (a fixed odd-multiplier mix).</summary>

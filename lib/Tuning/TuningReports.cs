@@ -309,6 +309,8 @@ public static class TuningReports
                 ["trained_now"] = r.Checkpoint.TrainedNow,
                 ["scale_mean"] = r.Scale.Mean,
                 ["scale_sd"] = r.Scale.Std,
+                ["step_seconds"] = Math.Round(r.Run.StepTime.TotalSeconds, 2),
+                ["evaluation_seconds"] = Math.Round(r.Run.EvaluationTime.TotalSeconds, 2),
                 ["evaluations"] = new JsonArray(r.Run.Evaluations.Select(e => (JsonNode?)Point(e)).ToArray()),
                 ["steps"] = new JsonArray(r.Run.Steps.Select(s => (JsonNode?)new JsonObject
                 {
