@@ -36,7 +36,7 @@ public static class OracleValidation
         [OracleCheck.Motion] = [2],          // actions
         [OracleCheck.Sharpness] = [14],      // de-focused
         [OracleCheck.Flicker] = [20, 21],    // lighting, flickering
-        [OracleCheck.Drift] = [16, 17, 22],  // spatial consistency, action continuity, drift
+        [OracleCheck.Drift] = [16, 17, 18, 22],  // spatial consistency, action continuity, disappearance, drift
     };
 
     /// <summary>Judges the videos of the first <paramref name="pairs"/> pairs of SynthBench's train split (seeded as the

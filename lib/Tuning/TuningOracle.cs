@@ -44,8 +44,8 @@ public sealed record OracleVerdict(IReadOnlyDictionary<OracleCheck, bool?> Check
 /// <b>sharpness</b> — the edge sharpness (Laplacian energy over gradient energy on edge pixels) is at least
 /// <see cref="MinSharpness"/>; <b>flicker</b> — no frame's brightness gain jumps by more than <see cref="MaxGainJump"/>
 /// from the previous frame's; <b>drift</b> — every group's centroid path is a straight line to within
-/// <see cref="MaxPathResidual"/> pixels (RMS), and a group asked to rest (or not asked to move) travels at most
-/// <see cref="RestingTravel"/>.</item>
+/// <see cref="MaxPathResidual"/> pixels (RMS), a group asked to rest (or not asked to move) travels at most
+/// <see cref="RestingTravel"/>, and no frame is empty of objects (a vanished object).</item>
 /// </list>
 /// The thresholds were set on SynthBench renders, where the answer is known (<see cref="OracleValidation"/> measures how
 /// often the oracle agrees with SynthBench's labels, and the notebook prints it).
@@ -147,6 +147,10 @@ public sealed class TuningOracle
             var resting = caption.Groups[g].Motion is Motion.Static or Motion.Unspecified;
             if (path.Value.Residual > MaxPathResidual || (resting && path.Value.Travel > RestingTravel)) steady = false;
         }
+        // A frame that shows no object at all has lost one (every caption asks for at least one): SynthBench's object
+        // disappearance, a Coherence defect. Without this rule an empty clip would pass every quality check, since nothing
+        // blurs, flickers or drifts in a clip that shows nothing, and a generator tuned into drawing nothing would look better.
+        if (sight.Blobs.Any(blobs => blobs.Count == 0)) steady = false;
         checks[OracleCheck.Drift] = steady;
         return new OracleVerdict(checks, sight.Sharpness, jump, residual, sight.Blobs.Sum(b => b.Count));
     }

@@ -113,6 +113,26 @@ public class TuningOracleTests
     }
 
     [Fact]
+    public void An_object_that_vanishes_for_a_frame_fails_the_drift_only()
+    {
+        var scene = Scene(BlueStarMovingRight, 12);
+        scene.Objects[0].Visible[5] = false;   // frame 5 is one of the 8 read: it shows no object at all
+        AssertOnly(Judge(BlueStarMovingRight, scene), OracleCheck.Drift);
+    }
+
+    [Fact]
+    public void A_clip_that_shows_nothing_is_neither_aligned_nor_of_good_quality()
+    {
+        var scene = Scene(BlueStarMovingRight, 12);
+        scene.Objects.Clear();
+        var verdict = Judge(BlueStarMovingRight, scene);
+        Assert.Equal(0, verdict.BlobsFound);
+        Assert.False(verdict.Aligned);
+        Assert.False(verdict.GoodQuality);
+        Assert.Equal(0.0, verdict.Score);
+    }
+
+    [Fact]
     public void Edge_sharpness_is_one_for_a_step_and_one_half_for_a_two_pixel_ramp()
     {
         // Luma rises left to right. A step: only x = 31 is an edge pixel (gradient 1, Laplacian -1), so the ratio is 1.
