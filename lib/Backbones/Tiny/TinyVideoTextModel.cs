@@ -155,7 +155,7 @@ public sealed class TinyVideoTextModel : Module
     /// </summary>
     /// <param name="captionMask">[B, Lc] bool, true for real caption tokens</param>
     /// <param name="frames">T, frame tokens per video</param>
-    static Tensor ModalityBalance(Tensor captionMask, long frames)
+    public static Tensor ModalityBalance(Tensor captionMask, long frames)
     {
         using var scope = NewDisposeScope();
         var captionCount = captionMask.to_type(ScalarType.Float32).sum(1, keepdim: true);
