@@ -86,13 +86,26 @@ public sealed class FusionTransformer : Module<Tensor, Tensor, (Tensor HGate, Te
     /// <param name="content">content tokens [B, N, H]</param>
     /// <param name="contentMask">[B, N] bool, true for real tokens and false for padding (never read by anyone)</param>
     /// <returns>h_gate and h_last, [B, H] each</returns>
-    public override (Tensor HGate, Tensor HLast) forward(Tensor content, Tensor contentMask)
+    public override (Tensor HGate, Tensor HLast) forward(Tensor content, Tensor contentMask) => forward(content, contentMask, null);
+
+    /// <param name="content">content tokens [B, N, H]</param>
+    /// <param name="contentMask">[B, N] bool, true for real tokens and false for padding (never read by anyone)</param>
+    /// <param name="contentKeyBias">[B, N], added to every row's attention logit for each content key column (e.g. to give
+    /// each modality an equal share of attention at the start, whatever its token count); null adds nothing</param>
+    public (Tensor HGate, Tensor HLast) forward(Tensor content, Tensor contentMask, Tensor? contentKeyBias)
     {
         using var scope = NewDisposeScope();
         var (batch, n) = (content.shape[0], content.shape[1]);
         var queries = stack([gate_token, reward_token]).unsqueeze(0).expand(batch, 2, Hidden);
         var x = cat([content, queries], 1);
         var bias = AttentionBias(contentMask, x.dtype);
+        if (contentKeyBias is not null)
+        {
+            if (!contentKeyBias.shape.SequenceEqual(contentMask.shape))
+                throw new ArgumentException($"content key bias [{string.Join(", ", contentKeyBias.shape)}] does not fit the content mask [{string.Join(", ", contentMask.shape)}]");
+            var columns = cat([contentKeyBias.to_type(x.dtype), zeros(batch, 2, dtype: x.dtype, device: x.device)], 1);
+            bias = bias + columns.view(batch, 1, 1, n + 2);
+        }
         foreach (var block in blocks) x = block.forward(x, bias);
         x = final_norm.forward(x);
         var hGate = x.select(1, n);

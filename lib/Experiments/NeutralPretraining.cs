@@ -106,7 +106,7 @@ public sealed class PretrainingInputs : IDisposable
 public static class NeutralPretraining
 {
     /// <summary>Bumped whenever the objective or the loop changes, so that cached encoders are retrained.</summary>
-    public const string Version = "neutral-pretraining-v1";
+    public const string Version = "neutral-pretraining-v2";
 
     public static PretrainReport Run(TinyVideoTextBackbone backbone, PretrainingInputs inputs, PretrainSettings settings, string key,
         IProgress<(int Step, int Steps)>? progress = null, CancellationToken cancellation = default)
@@ -114,6 +114,7 @@ public static class NeutralPretraining
         var config = backbone.Config;
         var clock = Stopwatch.StartNew();
         using var probes = new NeutralProbes(config.HiddenSize, inputs.Vocabulary.Count, unchecked(config.Seed * 31 + 7));
+        probes.StartAtPriors(inputs.TrainTargets);
         var parameters = backbone.ParametersTrainedIn(1).Concat(probes.parameters()).ToList();
         using var optimizer = optim.AdamW(parameters, settings.LearningRate, weight_decay: settings.WeightDecay);
         var n = inputs.Train.Count;

@@ -76,9 +76,18 @@ public static class PairExplanations
         }).Take(count).ToList();
     }
 
+    /// <summary>A score difference with its sign and three decimals; one that rounds to zero is "0.000". (The two-section
+    /// format "+0.000;-0.000" wrote a small negative number as "-+0.000": .NET keeps the minus sign of a value that rounds
+    /// to zero and then applies the first section.)</summary>
+    public static string Signed(double x)
+    {
+        var rounded = Math.Round(x, 3, MidpointRounding.AwayFromZero);
+        return rounded == 0 ? "0.000" : rounded.ToString("+0.000;-0.000", CultureInfo.InvariantCulture);
+    }
+
     public static DataFrame Table(IReadOnlyList<PairExplanation> explanations)
     {
-        static string F(double x) => x.ToString("+0.000;-0.000", CultureInfo.InvariantCulture);
+        static string F(double x) => Signed(x);
         static string Weights(double[] w) => string.Join(" ", w.Select(x => x.ToString("0.00", CultureInfo.InvariantCulture)));
         return new DataFrame(
             new Int32DataFrameColumn("pair", explanations.Select(e => e.Index)),

@@ -187,6 +187,24 @@ public class BackboneTinyTests
     }
 
     [Fact]
+    public void Modality_balance_gives_caption_and_frames_equal_attention_mass()
+    {
+        // Captions of 6 and 3 real tokens (padded to 8) against 4 frame tokens: exp(offset) summed over each modality's real
+        // tokens is half of all real content tokens, so with equal logits each modality gets half of the content attention.
+        using var mask = tensor(new[] { true, true, true, true, true, true, false, false, true, true, true, false, false, false, false, false }, [2, 8]);
+        using var offset = TinyVideoTextModel.ModalityBalance(mask, frames: 4);
+        Assert.Equal([2L, 12], offset.shape);
+        using var weights = offset.exp();
+        var w = weights.data<float>().ToArray();
+        foreach (var (row, captionTokens) in new[] { (0, 6), (1, 3) })
+        {
+            var half = (captionTokens + 4) / 2.0;
+            Assert.Equal(half, Enumerable.Range(0, captionTokens).Sum(i => w[row * 12 + i]), 4);
+            Assert.Equal(half, Enumerable.Range(8, 4).Sum(i => w[row * 12 + i]), 4);
+        }
+    }
+
+    [Fact]
     public void Learns_whether_the_square_has_the_colour_the_caption_names()
     {
         // Neither the clip nor the caption alone says anything about the label (see ColourMatching); the encoder must fuse them.

@@ -32,6 +32,79 @@ public class ExperimentObjectiveTests
     }
 
     [Fact]
+    public void Prior_logits_are_the_weighted_log_odds_of_the_related_entries()
+    {
+        // Pooled: column 0 has related positives 3 and negatives 1, alpha 0.25: log(0.25 * 3 / (0.75 * 1)) = 0. Column 1 is
+        // related once, bad: the lowest prior. Column 2 is related 4 times, all good: the highest (clamped, not infinite).
+        using var good = tensor(new[] { 1f, 0f, 1f, 1f, 1f, 1f, 1f, 0f, 1f, 0f, 0f, 1f }, [4, 3]);
+        using var related = tensor(new[] { 1f, 0f, 1f, 1f, 0f, 1f, 1f, 0f, 1f, 1f, 1f, 1f }, [4, 3]);
+        using var alpha = tensor(new[] { 0.25f, 0.5f, 0.5f }, [1, 3]);
+        using var pooled = NeutralProbes.PriorLogits(good, related, alpha, perVideoMean: false);
+        var logits = pooled.data<float>().ToArray();
+        Assert.Equal(0, logits[0], 4);
+        Assert.Equal(-NeutralProbes.MaxPriorLogit, logits[1], 4);
+        Assert.Equal(NeutralProbes.MaxPriorLogit, logits[2], 4);
+
+        // Averaged within each video first: the first three videos' related entries weigh 1 / 2, the last one's 1 / 3, so
+        // column 0 has P = 1.5 and N = 1 / 3: log(0.25 * 1.5 / (0.75 / 3)) = log 1.5.
+        using var perVideo = NeutralProbes.PriorLogits(good, related, alpha, perVideoMean: true);
+        Assert.Equal(Math.Log(1.5), perVideo.data<float>()[0], 4);
+    }
+
+    [Fact]
+    public void Probes_start_at_the_constant_optimum_of_every_term()
+    {
+        // With the priors in the biases and zero weights, the probes' first logits are the best constants, so the loss has
+        // no gradient on any bias: nothing pushes every video's state the same way (the collapse this prevents).
+        using var targets = SyntheticTargets(videos: 64, seed: 3);
+        using var probes = new NeutralProbes(16, (int)targets.CaptionWords.shape[1], seed: 1);
+        probes.StartAtPriors(targets);
+        using var states = new BackboneOutput(randn(64, 16), randn(64, 16));
+        var (loss, _) = NeutralObjective.Loss(states, probes, targets, new NeutralWeights());
+        loss.backward();
+        foreach (var (name, parameter) in probes.named_parameters().Where(p => p.name.EndsWith("bias")))
+            Assert.True(parameter.grad!.abs().max().item<float>() < 1e-3, $"{name}: gradient {parameter.grad!.abs().max().item<float>()} at the priors");
+        loss.Dispose();
+    }
+
+    [Fact]
+    public void Probes_read_standardised_states_so_shrinking_them_changes_nothing()
+    {
+        // The probes standardise each state dimension over the batch: an encoder that shrinks the spread of its states
+        // across videos (towards a constant) makes the probes' logits neither smaller nor less noisy, so the objective
+        // gives no reward for collapsing. Without the standardisation the logits would shrink with the states.
+        using var targets = SyntheticTargets(videos: 32, seed: 4);
+        using var probes = new NeutralProbes(16, (int)targets.CaptionWords.shape[1], seed: 2);
+        probes.train();
+        using var shared = randn(1, 16) * 5;
+        using var spread = randn(32, 16);
+        using var wide = new BackboneOutput(shared + spread, shared + spread);
+        using var narrow = new BackboneOutput(shared + spread * 0.01, shared + spread * 0.01);
+        using var noGrad = no_grad();
+        var a = probes.Forward(wide).Criteria;
+        var b = probes.Forward(narrow).Criteria;
+        Assert.True(a.std().item<float>() > 0.1, "the probe's logits vary across videos");
+        Assert.True((a - b).abs().max().item<float>() < 1e-2 * a.abs().max().item<float>(),
+            $"logits differ by {(a - b).abs().max().item<float>()} when the states' spread is cut a hundredfold");
+    }
+
+    static NeutralTargets SyntheticTargets(int videos, int seed)
+    {
+        var random = new Random(seed);
+        var captions = new[] { "a red square", "two blue circles", "a green ring in sharp detail" };
+        var vocabulary = new CaptionVocabulary(captions, new CaptionTokenizer(16));
+        var rows = Enumerable.Range(0, videos).Select(i =>
+        {
+            // Mostly good where related, as on SynthBench, so the priors are far from 0.
+            var codes = Enumerable.Range(0, MjTaxonomy.CriterionCount)
+                .Select(_ => random.NextDouble() < 0.3 ? LabelCode.NotRelated : random.NextDouble() < 0.85 ? LabelCode.Good : LabelCode.Bad).ToArray();
+            var aspects = MjTaxonomy.AspectToCriteria.Select(g => g.Any(k => codes[k] == LabelCode.Bad) ? LabelCode.Bad : LabelCode.Good).ToArray();
+            return (new VideoAnnotation(codes, aspects, LabelCode.Good), captions[i % captions.Length]);
+        }).ToList();
+        return NeutralTargets.From(rows, vocabulary);
+    }
+
+    [Fact]
     public void Targets_and_vocabulary_come_from_the_codes_and_the_caption_words()
     {
         var tokenizer = new CaptionTokenizer(16);

@@ -157,4 +157,15 @@ public class ExperimentRoutingTests
         var test = TrainingTestKit.InMemory("test.json", pairs.Select(p => p.ToPreferencePair(family, "/synthetic/test.json", "test")).ToList());
         return (test, oracle.Pairs);
     }
+
+    [Fact]
+    public void Score_differences_print_with_one_sign_and_zero_without()
+    {
+        Assert.Equal("+0.012", PairExplanations.Signed(0.0123));
+        Assert.Equal("-0.500", PairExplanations.Signed(-0.5));
+        // A small negative difference printed "-+0.000" with the two-section format.
+        Assert.Equal("0.000", PairExplanations.Signed(-0.0001));
+        Assert.Equal("0.000", PairExplanations.Signed(0.0004));
+        Assert.Equal("-0.001", PairExplanations.Signed(-0.0005));
+    }
 }

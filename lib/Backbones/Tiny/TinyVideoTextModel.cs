@@ -139,8 +139,30 @@ public sealed class TinyVideoTextModel : Module
         var batch = parts[0].shape[0];
         if (parts.Any(p => p.shape[0] != batch))
             throw new ArgumentException($"clips and captions disagree on the batch size: [{string.Join(", ", parts.Select(p => p.shape[0]))}]");
-        var (hGate, hLast) = fusion.forward(cat(parts, 1), cat(masks, 1));
+        using var keyBias = parts.Count == 2 ? ModalityBalance(masks[0], parts[1].shape[1]) : null;
+        var (hGate, hLast) = fusion.forward(cat(parts, 1), cat(masks, 1), keyBias);
         return (hGate.MoveToOuterDisposeScope(), hLast.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// [B, Lc + T]: the attention-logit offset of every content key so that, before training has shaped the attention,
+    /// each modality receives half of a query's attention to the content, whatever its token count: log((Lc + T) / 2 / Lc)
+    /// on the real caption tokens, log((Lc + T) / 2 / T) on the frame tokens. Without it SynthBench's captions (up to 65
+    /// tokens) took about 8 / 9 of the attention from 8 frame tokens; measured on the quick split, a linear probe on the
+    /// untrained encoder's states read abrupt background changes at AUC 0.55 with the caption present and 0.85 without
+    /// it, and 0.69 with this offset. The offset sums to the same total content weight as no offset, and is the same for
+    /// every row, so the attention can still learn to prefer either modality.
+    /// </summary>
+    /// <param name="captionMask">[B, Lc] bool, true for real caption tokens</param>
+    /// <param name="frames">T, frame tokens per video</param>
+    public static Tensor ModalityBalance(Tensor captionMask, long frames)
+    {
+        using var scope = NewDisposeScope();
+        var captionCount = captionMask.to_type(ScalarType.Float32).sum(1, keepdim: true);
+        var half = (captionCount + frames) / 2;
+        var captionBias = (half / captionCount).log().expand(-1, captionMask.shape[1]);
+        var frameBias = (half / frames).log().expand(-1, frames);
+        return cat([captionBias, frameBias], 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>[B, T, H]: one token per frame, with time embedding, temporal mixing and the video modality marker.</summary>
