@@ -99,7 +99,7 @@ public sealed class AblationGrid(ExperimentSettings settings, ExperimentData dat
     public IReadOnlyList<HeadCell> Cells(string? only = null)
     {
         var cells = new List<HeadCell>();
-        foreach (var family in settings.Families)
+        foreach (var family in settings.AblationFamilies)
         {
             var seeds = settings.AblationSeeds;
             cells.AddRange(new[] { settings.Seeds[0] }.Concat(seeds).Distinct().Select(seed => PaperCell(family, seed)));
@@ -133,7 +133,7 @@ public sealed class AblationGrid(ExperimentSettings settings, ExperimentData dat
         var ledger = runner.Ledger;
         var rows = new List<(AblationSetting, ResultRow)>();
         foreach (var setting in Settings())
-            foreach (var family in settings.Families)
+            foreach (var family in settings.AblationFamilies)
             {
                 var records = settings.AblationSeeds.Select(seed => ledger.Latest(CellFor(setting, family, seed).Key)).OfType<RunRecord>().ToList();
                 rows.Add((setting, new ResultRow(family.Name(), setting.Name, setting.Experiment, records)));
@@ -158,7 +158,7 @@ public sealed class AblationGrid(ExperimentSettings settings, ExperimentData dat
             new StringDataFrameColumn("experiment", settingsInOrder.Select(s => s.Experiment)),
             new StringDataFrameColumn("setting", settingsInOrder.Select(s => s.Name)),
         };
-        foreach (var family in settings.Families)
+        foreach (var family in settings.AblationFamilies)
             columns.Add(new StringDataFrameColumn(family.Name(), settingsInOrder.Select(s =>
                 rows.FirstOrDefault(r => r.Setting.Experiment == s.Experiment && r.Setting.Name == s.Name && r.Row.Family == family.Name()).Row is { } row
                     ? row.Records.Count == 0 ? "" : row.Cell(metric)
@@ -176,7 +176,7 @@ public sealed class AblationGrid(ExperimentSettings settings, ExperimentData dat
         var config = new JsonObject
         {
             ["grid"] = new JsonArray(Experiments.Select(e => (JsonNode?)e).ToArray()),
-            ["families"] = new JsonArray(settings.Families.Select(f => (JsonNode?)f.Name()).ToArray()),
+            ["families"] = new JsonArray(settings.AblationFamilies.Select(f => (JsonNode?)f.Name()).ToArray()),
             ["seeds"] = new JsonArray(settings.AblationSeeds.Select(s => (JsonNode?)s).ToArray()),
             ["settings"] = JsonNode.Parse(settings.ToJson()),
         };

@@ -68,15 +68,20 @@ public class ExperimentPlanTests
         var paperCells = cells.Where(c => c.Experiment == MainComparison.Experiment).ToList();
         // The reference cells are the main comparison's own (same key, same learning-rate source), for the ablation seeds.
         Assert.All(paperCells, c => Assert.Contains(c.Key, mainKeys));
-        Assert.Equal(settings.Families.Count * settings.AblationSeeds.Count, paperCells.Count);
+        Assert.Equal([RuleFamily.Additive], settings.AblationFamilies);
+        Assert.Equal(PreferenceRules.Families, ExperimentSettings.Full.AblationFamilies);
+        Assert.Equal(settings.AblationFamilies.Count * settings.AblationSeeds.Count, paperCells.Count);
         var settingsCount = grid.Settings().Count(s => !s.IsReference);
         Assert.Equal(5 + 6 + 1 + 2 + 2 + 1, settingsCount);
-        Assert.Equal(paperCells.Count + settingsCount * settings.Families.Count * settings.AblationSeeds.Count, cells.Count);
+        Assert.Equal(paperCells.Count + settingsCount * settings.AblationFamilies.Count * settings.AblationSeeds.Count, cells.Count);
         Assert.All(cells.Where(c => c.Experiment != MainComparison.Experiment), c =>
             Assert.Equal($"main/{c.Family.Name()}/mjvideo/8-paper/seed-{settings.Seeds[0]}", c.LearningRate.From));
         Assert.Contains(cells, c => c.Key == "ablation-frames/additive/mjvideo/4-inclusive/seed-1");
-        Assert.Contains(cells, c => c.Key == "ablation-routing/fixed-weights/mjvideo-routing-static/8-paper/seed-0");
-        Assert.Equal(grid.Cells("temperature").Count, paperCells.Count + 2 * settings.Families.Count * settings.AblationSeeds.Count);
+        Assert.Contains(cells, c => c.Key == "ablation-routing/additive/mjvideo-routing-static/8-paper/seed-0");
+        Assert.DoesNotContain(cells, c => c.Family != RuleFamily.Additive);
+        Assert.Contains(new AblationGrid(ExperimentSettings.Full, null!, null!, null!).Cells(),
+            c => c.Key == "ablation-routing/fixed-weights/mjvideo-routing-static/8-paper/seed-0");
+        Assert.Equal(grid.Cells("temperature").Count, paperCells.Count + 2 * settings.AblationFamilies.Count * settings.AblationSeeds.Count);
     }
 
     [Fact]
