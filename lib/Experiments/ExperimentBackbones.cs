@@ -62,8 +62,11 @@ public sealed class ExperimentBackbones : IDisposable
         return report.Key == PretrainKey(seed, modalities) ? report : null;
     }
 
-    /// <summary>Pre-trains whatever of the given (seed, modalities) encoders is missing, <see cref="ExperimentSettings.MaxParallel"/>
-    /// at a time, and returns every report in the order given. <paramref name="log"/> receives one line per finished encoder.</summary>
+    /// <summary>Pre-trains whatever of the given (seed, modalities) encoders is missing, one at a time, and returns every report
+    /// in the order given. <paramref name="log"/> receives one line per finished encoder.</summary>
+    /// <remarks>One at a time, not <see cref="ExperimentSettings.MaxParallel"/> side by side: one pre-training alone peaks at about
+    /// 2.2 GB resident, so two together pushed notebook 03 past its 4 GiB limit. Each still runs on one torch thread, so
+    /// its numbers are the same either way; the phase takes about twice as long on 2 cores.</remarks>
     public async Task<IReadOnlyList<PretrainReport>> EnsurePretrainedAsync(IReadOnlyList<(long Seed, TinyModalities Modalities)> encoders,
         Action<string>? log = null, CancellationToken cancellation = default)
     {
@@ -73,7 +76,7 @@ public sealed class ExperimentBackbones : IDisposable
         if (missing.Count > 0)
         {
             var prepared = await InputsAsync(cancellation).ConfigureAwait(false);
-            await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxParallel, CancellationToken = cancellation },
+            await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = 1, CancellationToken = cancellation },
                 (i, token) =>
                 {
                     var (seed, modalities) = encoders[i];

@@ -64,6 +64,9 @@ public static class TuningExperiment
         var clock = Stopwatch.StartNew();
         void EndPhase(string name)
         {
+            // Phases are minutes long and each leaves freed tensors behind (reward training most of all): give the memory
+            // back before the next one builds its own, or the process's peak is the sum of what the phases kept.
+            MemoryRelease.AfterPhase();
             phases[name] = clock.Elapsed;
             clock.Restart();
         }
