@@ -84,6 +84,7 @@ public sealed class ExperimentBackbones : IDisposable
                     using var backbone = new TinyVideoTextBackbone(ConfigFor(seed, modalities), clipCacheDir);
                     var report = NeutralPretraining.Run(backbone, prepared, settings.Pretrain, PretrainKey(seed, modalities), cancellation: token);
                     Save(backbone, report, seed, modalities);
+                    MemoryRelease.AfterPhase();
                     reports[i] = report;
                     log?.Invoke($"pre-trained {backbone.Id} seed {seed}: {report.Steps} steps in {report.Seconds:F0}s ({report.MsPerVideo:F1} ms/video)");
                     return ValueTask.CompletedTask;
@@ -125,6 +126,7 @@ public sealed class ExperimentBackbones : IDisposable
         set_num_threads(1);
         var export = await BackboneStates.ExportAsync(subset, data.AllVideos(), path, batchSize: 64, cancellation: cancellation).ConfigureAwait(false);
         FullModeEstimate.WriteTiming(path, export);
+        MemoryRelease.AfterPhase();
         return path;
     }
 

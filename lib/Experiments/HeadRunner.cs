@@ -82,6 +82,7 @@ public sealed class HeadRunner(Workbook workbook, ExperimentSettings settings, E
                     async (i, token) =>
                     {
                         results[i] = await RunOneAsync(cells[i], token).ConfigureAwait(false);
+                        MemoryRelease.AfterPhase();   // a head run's escaped tensors and freed heap, before the next one
                         onFinished?.Invoke(results[i]!);
                     }).ConfigureAwait(false);
         }
