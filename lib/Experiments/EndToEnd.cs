@@ -60,7 +60,7 @@ public sealed class EndToEnd(Workbook workbook, ExperimentSettings settings, Exp
         }).ToList(),
         BatchSize = settings.EndToEnd.BatchSize,
         Seed = cell.Seed,
-        Threads = 1,
+        Threads = settings.Pretrain.Threads,
         EvalBatchSize = 64,
     };
 

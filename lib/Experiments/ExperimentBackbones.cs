@@ -65,8 +65,8 @@ public sealed class ExperimentBackbones : IDisposable
     /// <summary>Pre-trains whatever of the given (seed, modalities) encoders is missing, one at a time, and returns every report
     /// in the order given. <paramref name="log"/> receives one line per finished encoder.</summary>
     /// <remarks>One at a time, not <see cref="ExperimentSettings.MaxParallel"/> side by side: one pre-training alone peaks at about
-    /// 2.2 GB resident, so two together pushed notebook 03 past its 4 GiB limit. Each still runs on one torch thread, so
-    /// its numbers are the same either way; the phase takes about twice as long on 2 cores.</remarks>
+    /// 2.2 GB resident, so two together pushed notebook 03 past its 4 GiB limit. Each runs on
+    /// <see cref="PretrainSettings.Threads"/> torch threads instead.</remarks>
     public async Task<IReadOnlyList<PretrainReport>> EnsurePretrainedAsync(IReadOnlyList<(long Seed, TinyModalities Modalities)> encoders,
         Action<string>? log = null, CancellationToken cancellation = default)
     {
@@ -80,7 +80,7 @@ public sealed class ExperimentBackbones : IDisposable
                 (i, token) =>
                 {
                     var (seed, modalities) = encoders[i];
-                    set_num_threads(1);
+                    set_num_threads(settings.Pretrain.Threads);
                     using var backbone = new TinyVideoTextBackbone(ConfigFor(seed, modalities), clipCacheDir);
                     var report = NeutralPretraining.Run(backbone, prepared, settings.Pretrain, PretrainKey(seed, modalities), cancellation: token);
                     Save(backbone, report, seed, modalities);
@@ -123,7 +123,7 @@ public sealed class ExperimentBackbones : IDisposable
             return path;
         using var backbone = Load(seed, modalities);
         var subset = new FrameSubsetBackbone(backbone, frames, ClipFrames, PretrainKey(seed, modalities));
-        set_num_threads(1);
+        set_num_threads(settings.Pretrain.Threads);
         var export = await BackboneStates.ExportAsync(subset, data.AllVideos(), path, batchSize: 64, cancellation: cancellation).ConfigureAwait(false);
         FullModeEstimate.WriteTiming(path, export);
         MemoryRelease.AfterPhase();

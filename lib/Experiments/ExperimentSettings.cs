@@ -41,8 +41,11 @@ public sealed record FrameChoice(int Frames, FrameSampling Sampling)
 /// every frame count of the ablation instead of one encoder per count</param>
 /// <param name="Weights">the objective's term weights (<see cref="NeutralObjective"/>)</param>
 /// <param name="MaxGradNorm">gradient clipping by total norm</param>
+/// <param name="Threads">torch intra-op threads of each pre-training, states export and the end-to-end run. Two: these
+/// phases run one at a time (<see cref="ExperimentSettings.MaxParallel"/>), so with one thread a core of the 2-core
+/// machines this is sized for sat idle. Fixed, not the machine's core count, so that the encoders are the same anywhere.</param>
 public sealed record PretrainSettings(int Epochs, int BatchVideos, double LearningRate, int WarmupSteps, double WeightDecay,
-    IReadOnlyList<FrameChoice> FrameMix, NeutralWeights Weights, double MaxGradNorm = 5.0);
+    IReadOnlyList<FrameChoice> FrameMix, NeutralWeights Weights, double MaxGradNorm = 5.0, int Threads = 2);
 
 /// <summary>Weights of the pre-training terms. The criteria term carries the defects, the hard part, so it weighs most:
 /// with equal weights the caption-word and relatedness terms, easy and with larger gradients, took the whole clipped
@@ -224,7 +227,7 @@ public sealed record ExperimentSettings
         Invariant($"heads: gating MLP {GatingHiddenLayers} x {GatingHiddenDim}, {Head.EpochsPerStage} epochs per stage, {Head.BatchSize} pairs a step, ") +
         $"{Head.WarmupSteps} warm-up steps, learning rate chosen on val from {{{string.Join(", ", Head.LearningRateGrid.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)))}}}",
         Invariant($"end to end: {EndToEnd.EpochsPerStage} epochs per stage, {EndToEnd.BatchSize} pairs a step, lr {EndToEnd.LearningRate:G3}"),
-        $"{MaxParallel} head trainings in parallel, one torch thread each",
+        $"{MaxParallel} head training(s) at a time, one torch thread each; pre-training, states export and the end-to-end run on {Pretrain.Threads}",
     ]);
 
     static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
