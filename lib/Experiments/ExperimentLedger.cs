@@ -19,21 +19,8 @@ public sealed class ExperimentLedger
     public ExperimentLedger(string resultsDirectory)
     {
         Store = new ResultsStore(resultsDirectory);
-        if (!Directory.Exists(resultsDirectory)) return;
-        foreach (var file in Directory.GetFiles(resultsDirectory, "*.json").Order(StringComparer.Ordinal))
-        {
-            RunRecord record;
-            try
-            {
-                record = RunRecord.FromJson(JsonNode.Parse(File.ReadAllText(file)) as JsonObject
-                                            ?? throw new InvalidDataException($"{file}: not a JSON object"), file);
-            }
-            catch (System.Text.Json.JsonException e)
-            {
-                throw new InvalidDataException($"{file}: not valid JSON ({e.Message})", e);
-            }
+        foreach (var (record, file) in Store.ReadAllWithPaths())
             if (KeyOf(record) is { } key) Remember(key, record, file);
-        }
     }
 
     public ResultsStore Store { get; }

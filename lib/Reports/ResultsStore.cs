@@ -80,10 +80,16 @@ public sealed class ResultsStore(string directory)
         return path;
     }
 
-    public IReadOnlyList<RunRecord> ReadAll(string? kind = null)
+    public IReadOnlyList<RunRecord> ReadAll(string? kind = null) =>
+        ReadAllWithPaths().Select(entry => entry.Record).Where(record => kind is null || record.Kind == kind).ToList();
+
+    /// <summary>Every run record in the folder with the file it came from, in file-name order. A JSON file without
+    /// <c>run_id</c> is another kind of report that lives beside the records (the bench's performance.json) and is
+    /// skipped; a file with one must be a whole record, or the error names the file and the field.</summary>
+    public IReadOnlyList<(RunRecord Record, string Path)> ReadAllWithPaths()
     {
         if (!System.IO.Directory.Exists(Directory)) return [];
-        var records = new List<RunRecord>();
+        var records = new List<(RunRecord, string)>();
         foreach (var file in System.IO.Directory.GetFiles(Directory, "*.json").Order(StringComparer.Ordinal))
         {
             JsonObject json;
@@ -96,8 +102,8 @@ public sealed class ResultsStore(string directory)
             {
                 throw new InvalidDataException($"{file}: not valid JSON ({e.Message})", e);
             }
-            var record = RunRecord.FromJson(json, file);
-            if (kind is null || record.Kind == kind) records.Add(record);
+            if (!json.ContainsKey("run_id")) continue;
+            records.Add((RunRecord.FromJson(json, file), file));
         }
         return records;
     }

@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+using MjVideo.Core;
+using MjVideo.Experiments;
+using MjVideo.Reports;
+
+namespace MjVideo.Tests;
+
+public class ResultsStoreTests
+{
+    static (ResultsStore Store, Workbook Workbook) NewStore()
+    {
+        var root = RepoPaths.NewTempDir("results-store");
+        var workbook = new Workbook(root, RunMode.Full, Path.Combine(root, "scratch"));
+        return (new ResultsStore(Path.Combine(root, "results")), workbook);
+    }
+
+    [Fact]
+    public void Reports_of_other_kinds_beside_the_records_are_skipped_by_the_store_and_the_ledger()
+    {
+        var (store, workbook) = NewStore();
+        var config = new JsonObject { [ExperimentLedger.ExperimentField] = new JsonObject { ["key"] = "main/additive/mjvideo/seed-0", ["spec_hash"] = "abc" } };
+        var path = store.Write(ResultsStore.Create("eval", "cell", workbook, config, new JsonObject { ["strict"] = 0.5 }, "synthbench-v1"));
+        // The bench's report lives in results/ too and is no run record (this is what broke notebook 03's full run).
+        File.WriteAllText(Path.Combine(store.Directory, "performance.json"), """{ "machine": "m", "benches": [] }""");
+
+        Assert.Equal(path, store.ReadAllWithPaths().Single().Path);
+        var ledger = new ExperimentLedger(store.Directory);
+        Assert.NotNull(ledger.Find("main/additive/mjvideo/seed-0", "abc"));
+    }
+
+    [Fact]
+    public void A_record_with_a_run_id_but_a_missing_field_is_an_error_naming_file_and_field()
+    {
+        var (store, _) = NewStore();
+        Directory.CreateDirectory(store.Directory);
+        var file = Path.Combine(store.Directory, "eval-broken.json");
+        File.WriteAllText(file, """{ "run_id": "eval-broken", "kind": "eval", "mode": "full" }""");
+        var error = Assert.Throws<InvalidDataException>(() => store.ReadAll());
+        Assert.Equal($"{file}: field 'config_hash' is missing or not a string", error.Message);
+    }
+}
