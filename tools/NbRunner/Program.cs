@@ -144,7 +144,8 @@ static class PeakRss
         if (File.Exists(status))
             foreach (var line in File.ReadLines(status))
                 if (line.StartsWith("VmHWM:"))
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+                    // "VmHWM:\t  123456 kB"; from 10^7 kB on no space follows the tab (the same parse as PeakMemory in lib/).
+                    return long.Parse(line["VmHWM:".Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[0]) * 1024;
         return Process.GetCurrentProcess().PeakWorkingSet64;
     }
 }
