@@ -72,6 +72,21 @@ public sealed class EndToEnd(Workbook workbook, ExperimentSettings settings, Exp
     {
         var hash = SpecHash(cell);
         if (ledger.Find(cell.Key, hash) is { } existing) return existing;
+        // The trainings before this one leave freed heap that glibc keeps; give it back before the largest allocation of
+        // the notebook (the small encoder trained from pixels), and again after it.
+        MemoryRelease.AfterPhase();
+        try
+        {
+            return await TrainAndEvaluateAsync(cell, hash, log, cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            MemoryRelease.AfterPhase();
+        }
+    }
+
+    async Task<RunRecord> TrainAndEvaluateAsync(EndToEndCell cell, string hash, Action<string>? log, CancellationToken cancellation)
+    {
         var family = data[cell.Family];
         var encoder = EncoderConfig(cell.Seed);
         using var backbone = new TinyVideoTextBackbone(encoder, workbook.CacheDir);
