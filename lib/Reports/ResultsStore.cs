@@ -58,7 +58,6 @@ public sealed class ResultsStore(string directory)
 
     public static ResultsStore For(Workbook workbook) => new(workbook.ResultsDir);
 
-    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>Builds a record for a config and its metrics: the config hash is over the config's canonical JSON.</summary>
     public static RunRecord Create(string kind, string name, Workbook workbook, JsonObject config, JsonObject metrics,
@@ -75,7 +74,9 @@ public sealed class ResultsStore(string directory)
         System.IO.Directory.CreateDirectory(Directory);
         var path = Path.Combine(Directory, record.RunId + ".json");
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, record.ToJson().ToJsonString(Indented) + "\n");
+        // Compact: a record carries every test pair's scores and per-criterion tables, and indented it took about 100 kB,
+        // twice the size, which over notebook 04's 200-odd cells would have put results/ past 30 MB.
+        File.WriteAllText(temporary, record.ToJson().ToJsonString() + "\n");
         File.Move(temporary, path, overwrite: true);
         return path;
     }
