@@ -253,7 +253,8 @@ public sealed class BenchAllCommand : AsyncCommand<BenchAllCommand.Settings>
             if (part is null) return 1;
             parts.Add(part);
         }
-        var root = Workbook.FindRoot(AppContext.BaseDirectory);
+        // The repository the binary was built from, unless MJVIDEO_ROOT names one (a copied binary has no repository above it).
+        var root = Workbook.Open(startDirectory: AppContext.BaseDirectory).Root;
         var report = new PerformanceReport(ResultsStore.MachineDescription(), ResultsStore.GitCommit(root), DateTimeOffset.UtcNow, settings.Repeats,
             $"The machine was shared with other work (load average {load} at the start on {Environment.ProcessorCount} cores), so absolute " +
             "rates are noisy; the ratios compare runs interleaved in the same process and are the numbers to read.",
