@@ -32,7 +32,17 @@ public static class PeakMemory
         if (File.Exists(status))
             foreach (var line in File.ReadLines(status))
                 if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+                    return StatusLineBytes(line);
         return Process.GetCurrentProcess().PeakWorkingSet64;
+    }
+
+    /// <summary>The bytes of a /proc status line such as <c>"VmHWM:\t  123456 kB"</c>. The kernel pads the number with
+    /// spaces after the tab only up to 8 digits, so from 10^7 kB (9.5 GiB) on there is no space between the tab and it.</summary>
+    public static long StatusLineBytes(string line)
+    {
+        var fields = line[(line.IndexOf(':') + 1)..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length != 2 || fields[1] != "kB" || !long.TryParse(fields[0], out var kilobytes))
+            throw new FormatException($"/proc/self/status: cannot read '{line}' as '<name>: <number> kB'");
+        return kilobytes * 1024;
     }
 }

@@ -43,6 +43,32 @@ public class PretrainedFeatureCacheTests(ResNetFixture fixture)
     }
 
     [Fact]
+    public async Task The_asynchronous_path_stores_what_the_synchronous_one_reads_and_decodes_only_on_a_miss()
+    {
+        var dir = RepoPaths.NewTempDir("features");
+        var video = FakeVideo(dir, "clip.mp4", 4);
+        using var frames = TestFrames.Noise(3, 64, seed: 23);
+        var decodes = 0;
+        async Task<Tensor> DecodeAsync(CancellationToken token)
+        {
+            await Task.Yield();
+            decodes++;
+            return frames.clone();
+        }
+
+        var cache = new FrameFeatureCache(dir, fixture.Extractor);
+        using var computed = await cache.GetOrComputeAsync("v", video, Decoding, DecodeAsync);
+        using var again = await cache.GetOrComputeAsync("v", video, Decoding, DecodeAsync);
+        using var synchronous = new FrameFeatureCache(dir, fixture.Extractor).GetOrCompute("v", video, Decoding,
+            () => throw new InvalidOperationException("should have been served from the cache"));
+
+        Assert.Equal(1, decodes);
+        Assert.Equal((1, 1), (cache.Hits, cache.Misses));
+        Assert.True(TestFrames.BitwiseEqual(computed, again));
+        Assert.True(TestFrames.BitwiseEqual(computed, synchronous));
+    }
+
+    [Fact]
     public void Cached_features_match_a_fresh_extraction_rounded_to_float16()
     {
         var dir = RepoPaths.NewTempDir("features");

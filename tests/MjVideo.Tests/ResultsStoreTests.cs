@@ -39,3 +39,21 @@ public class ResultsStoreTests
         Assert.Equal($"{file}: field 'config_hash' is missing or not a string", error.Message);
     }
 }
+
+public class PeakMemoryTests
+{
+    [Theory]
+    [InlineData("VmHWM:\t    2028 kB", 2028L * 1024)]
+    [InlineData("VmHWM:\t 6096780 kB", 6096780L * 1024)]
+    // From 10^7 kB on the kernel leaves no space after the tab (this broke the notebook runner after a 38-minute run).
+    [InlineData("VmHWM:\t12345678 kB", 12345678L * 1024)]
+    public void Reads_the_status_line_whatever_the_padding(string line, long bytes) =>
+        Assert.Equal(bytes, MjVideo.Core.PeakMemory.StatusLineBytes(line));
+
+    [Fact]
+    public void A_line_in_another_format_is_an_error_that_quotes_it()
+    {
+        var error = Assert.Throws<FormatException>(() => MjVideo.Core.PeakMemory.StatusLineBytes("VmHWM: lots"));
+        Assert.Contains("'VmHWM: lots'", error.Message);
+    }
+}

@@ -41,7 +41,8 @@ for (var i = 0; i < codeCells.Count; i++)
     var result = await kernel.SendAsync(new SubmitCode(cell.Contents, cell.KernelName ?? "csharp"));
     var failed = OutputMapper.Collect(result.Events, cell.Outputs, out var error);
     cell.ExecutionOrder = i + 1;
-    Console.WriteLine($"  [{notebookName}] cell {cellNumber,3}  {clock.Elapsed.TotalSeconds,6:F1}s  {(failed ? "FAILED" : "ok")}");
+    // The process's peak resident memory so far: a cell that raises it is the one to look at when a notebook is over its memory target.
+    Console.WriteLine($"  [{notebookName}] cell {cellNumber,3}  {clock.Elapsed.TotalSeconds,6:F1}s  {(failed ? "FAILED" : "ok")}  peak {PeakRss.Bytes() / (1024.0 * 1024 * 1024):F2} GiB");
     if (!failed) continue;
     failures++;
     Console.Error.WriteLine($"notebook {notebookName}: cell {cellNumber} failed: {error}");
@@ -143,7 +144,8 @@ static class PeakRss
         if (File.Exists(status))
             foreach (var line in File.ReadLines(status))
                 if (line.StartsWith("VmHWM:"))
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+                    // "VmHWM:\t  123456 kB"; from 10^7 kB on no space follows the tab (the same parse as PeakMemory in lib/).
+                    return long.Parse(line["VmHWM:".Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[0]) * 1024;
         return Process.GetCurrentProcess().PeakWorkingSet64;
     }
 }

@@ -78,6 +78,41 @@ public sealed class FrameFeatureCache
         }
         Interlocked.Increment(ref misses);
         using var frames = decodeFrames();
+        return ExtractAndStore(key, frames);
+    }
+
+    /// <summary>
+    /// <see cref="GetOrCompute"/> with an asynchronous decoder: the ffmpeg read is awaited, not blocked on. Blocking a
+    /// thread-pool thread on the decoder's own asynchronous reads starved the pool on 2 cores (the reads' continuations
+    /// waited for the pool to grow), which made preparing one video at a time slower than a batch at a time.
+    /// </summary>
+    public async Task<Tensor> GetOrComputeAsync(string videoId, string sourceFile, string decoding, Func<CancellationToken, Task<Tensor>> decodeFrames,
+        CancellationToken cancellation = default)
+    {
+        var key = KeyFor(videoId, sourceFile, decoding);
+        if (TryLoad(key) is { } cached)
+        {
+            Interlocked.Increment(ref hits);
+            return cached;
+        }
+        Interlocked.Increment(ref misses);
+        using var frames = await decodeFrames(cancellation).ConfigureAwait(false);
+        // The extractor runs one call at a time; wait for it without holding a thread.
+        await extractGate.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            return ExtractAndStore(key, frames);
+        }
+        finally
+        {
+            extractGate.Release();
+        }
+    }
+
+    readonly SemaphoreSlim extractGate = new(1, 1);
+
+    Tensor ExtractAndStore(FeatureCacheKey key, Tensor frames)
+    {
         var features = extractor.Extract(frames);
         Tensor half;
         if (features.dtype == ScalarType.Float16) half = features;

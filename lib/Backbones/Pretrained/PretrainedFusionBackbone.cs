@@ -108,9 +108,8 @@ public sealed class PretrainedFusionBackbone : IBackbone
         var grid = FeatureFrames.Grid(info.FrameCount, Config.CachedFrames);
         var gridDecoding = new Preprocessing(grid.Length, FrameSampling.InclusiveUniform, Config.InputSize, Config.InputSize, Config.Preprocessing.Resize);
         var decoding = $"{gridDecoding.Describe()}, ffmpeg rgb24";
-        // The cache calls the decoder synchronously; run it off the caller's context so that blocking on ffmpeg is safe.
-        using var all = await Task.Run(() => cache.GetOrCompute(video.VideoId, video.Path, decoding,
-            () => decoder.DecodeAsync(info, gridDecoding, cancellation).GetAwaiter().GetResult().ToByteTensor()), cancellation).ConfigureAwait(false);
+        using var all = await cache.GetOrComputeAsync(video.VideoId, video.Path, decoding,
+            async token => (await decoder.DecodeAsync(info, gridDecoding, token).ConfigureAwait(false)).ToByteTensor(), cancellation).ConfigureAwait(false);
         if (all.shape[0] != grid.Length)
             throw new InvalidDataException($"{video.Path}: the feature cache holds {all.shape[0]} frames for video '{video.VideoId}', expected {grid.Length}");
         var positions = FeatureFrames.Positions(info.FrameCount, info.Fps, Config.CachedFrames, Config.Preprocessing);
