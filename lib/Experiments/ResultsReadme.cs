@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using MjVideo.Metrics;
 using MjVideo.Reports;
 using MjVideo.Synth;
@@ -49,7 +50,9 @@ public static class ResultsReadme
         var encoder = records.Select(r => r.Config[ExperimentLedger.ExperimentField]?["backbone"]?["encoder"]?.GetValue<string>()).FirstOrDefault(e => e is not null);
         var dataLine = $"Data: SynthBench `{version}` (config `{configHash}`), the default {mode}-mode sets (train/val/test per rule family, " +
                        $"{TestPairs(sample)} test pairs); test metrics on the published (noisy) labels unless marked clean.";
-        var prepLine = $"Preprocessing: {encoder ?? "see the records"}; heads trained on its frozen states (notebook 03).";
+        // The encoder's description names the seed of whichever record came first; every training seed has its own encoder.
+        var encoderShape = encoder is null ? "see the records" : Regex.Replace(encoder, @", seed -?\d+;", ", one encoder per training seed;");
+        var prepLine = $"Preprocessing: {encoderShape}; heads trained on its frozen states (notebook 03).";
 
         text.AppendLine("### Overall preference accuracy (Table 2 layout)");
         text.AppendLine();

@@ -150,6 +150,8 @@ public class ExperimentReadmeTests
             return interval[0] is null ? $"{P(value.GetValue<double>(), 2)} [no interval]"
                 : $"{P(value.GetValue<double>(), 2)} [{P(interval[0]!.GetValue<double>(), 1)}, {P(interval[1]!.GetValue<double>(), 1)}]";
         }
+        // A metric undefined on any seed (an F1 whose class never occurs in a seed's predictions) has no mean.
+        if (records.Any(r => At(r, path)?["value"] is null)) return "undefined";
         var values = records.Select(r => At(r, path)!["value"]!.GetValue<double>()).ToArray();
         var mean = values.Average();
         var sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
