@@ -147,7 +147,10 @@ public static class ResultsReadme
         }
 
         var figures = figuresDirectory is not null && Directory.Exists(figuresDirectory)
-            ? Directory.GetFiles(figuresDirectory, "0[34]-*.png").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList()
+            // Notebooks 03 and 04 (.NET search patterns have no character classes, so filter by name here).
+            ? Directory.GetFiles(figuresDirectory, "0*.png").Select(Path.GetFileName).OfType<string>()
+                .Where(name => name.StartsWith("03-", StringComparison.Ordinal) || name.StartsWith("04-", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).ToList()
             : [];
         if (figures.Count > 0)
         {
@@ -156,7 +159,7 @@ public static class ResultsReadme
             text.AppendLine();
             foreach (var figure in figures)
             {
-                var relative = Path.GetRelativePath(root, Path.Combine(figuresDirectory!, figure!)).Replace('\\', '/');
+                var relative = Path.GetRelativePath(root, Path.Combine(figuresDirectory!, figure)).Replace('\\', '/');
                 text.AppendLine($"- [{Path.GetFileNameWithoutExtension(figure)}]({relative}) ([interactive]({Path.ChangeExtension(relative, ".html")}))");
             }
         }

@@ -57,6 +57,27 @@ public class ExperimentReadmeTests
     }
 
     [Fact]
+    public void The_figures_of_notebooks_03_and_04_are_linked_and_no_others()
+    {
+        var root = RepoPaths.NewTempDir("readme-figures");
+        var results = Path.Combine(root, "results");
+        WriteFixtureRecords(new Workbook(root, RunMode.Full, Path.Combine(root, "scratch")), results);
+        var figures = Directory.CreateDirectory(Path.Combine(root, "figures")).FullName;
+        foreach (var name in new[] { "03-main-accuracy", "04-routing", "02-baselines", "05-tuning" })
+        {
+            File.WriteAllText(Path.Combine(figures, name + ".png"), "png");
+            File.WriteAllText(Path.Combine(figures, name + ".html"), "html");
+        }
+
+        var section = ResultsReadme.Generate(results, root, figures);
+
+        Assert.Contains("- [03-main-accuracy](figures/03-main-accuracy.png) ([interactive](figures/03-main-accuracy.html))", section);
+        Assert.Contains("- [04-routing](figures/04-routing.png) ([interactive](figures/04-routing.html))", section);
+        Assert.DoesNotContain("02-baselines", section);
+        Assert.DoesNotContain("05-tuning", section);
+    }
+
+    [Fact]
     public void Without_full_mode_records_the_section_says_so()
     {
         var root = RepoPaths.NewTempDir("readme-empty");
