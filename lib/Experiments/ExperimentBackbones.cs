@@ -76,19 +76,18 @@ public sealed class ExperimentBackbones : IDisposable
         if (missing.Count > 0)
         {
             var prepared = await InputsAsync(cancellation).ConfigureAwait(false);
-            await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = 1, CancellationToken = cancellation },
-                (i, token) =>
-                {
-                    var (seed, modalities) = encoders[i];
-                    set_num_threads(settings.Pretrain.Threads);
-                    using var backbone = new TinyVideoTextBackbone(ConfigFor(seed, modalities), clipCacheDir);
-                    var report = NeutralPretraining.Run(backbone, prepared, settings.Pretrain, PretrainKey(seed, modalities), cancellation: token);
-                    Save(backbone, report, seed, modalities);
-                    MemoryRelease.AfterPhase();
-                    reports[i] = report;
-                    log?.Invoke($"pre-trained {backbone.Id} seed {seed}: {report.Steps} steps in {report.Seconds:F0}s ({report.MsPerVideo:F1} ms/video)");
-                    return ValueTask.CompletedTask;
-                }).ConfigureAwait(false);
+            foreach (var i in missing)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var (seed, modalities) = encoders[i];
+                set_num_threads(settings.Pretrain.Threads);
+                using var backbone = new TinyVideoTextBackbone(ConfigFor(seed, modalities), clipCacheDir);
+                var report = NeutralPretraining.Run(backbone, prepared, settings.Pretrain, PretrainKey(seed, modalities), cancellation: cancellation);
+                Save(backbone, report, seed, modalities);
+                MemoryRelease.AfterPhase();
+                reports[i] = report;
+                log?.Invoke($"pre-trained {backbone.Id} seed {seed}: {report.Steps} steps in {report.Seconds:F0}s ({report.MsPerVideo:F1} ms/video)");
+            }
             await ReleaseInputsAsync().ConfigureAwait(false);
         }
         return reports.Select(r => r!).ToList();

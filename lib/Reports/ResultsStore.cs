@@ -58,7 +58,6 @@ public sealed class ResultsStore(string directory)
 
     public static ResultsStore For(Workbook workbook) => new(workbook.ResultsDir);
 
-
     /// <summary>Builds a record for a config and its metrics: the config hash is over the config's canonical JSON.</summary>
     public static RunRecord Create(string kind, string name, Workbook workbook, JsonObject config, JsonObject metrics,
         string? synthBenchVersion)

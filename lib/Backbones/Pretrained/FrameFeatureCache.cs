@@ -71,12 +71,7 @@ public sealed class FrameFeatureCache
     public Tensor GetOrCompute(string videoId, string sourceFile, string decoding, Func<Tensor> decodeFrames)
     {
         var key = KeyFor(videoId, sourceFile, decoding);
-        if (TryLoad(key) is { } cached)
-        {
-            Interlocked.Increment(ref hits);
-            return cached;
-        }
-        Interlocked.Increment(ref misses);
+        if (LoadCounted(key) is { } cached) return cached;
         using var frames = decodeFrames();
         return ExtractAndStore(key, frames);
     }
@@ -90,12 +85,7 @@ public sealed class FrameFeatureCache
         CancellationToken cancellation = default)
     {
         var key = KeyFor(videoId, sourceFile, decoding);
-        if (TryLoad(key) is { } cached)
-        {
-            Interlocked.Increment(ref hits);
-            return cached;
-        }
-        Interlocked.Increment(ref misses);
+        if (LoadCounted(key) is { } cached) return cached;
         using var frames = await decodeFrames(cancellation).ConfigureAwait(false);
         // The extractor runs one call at a time; wait for it without holding a thread.
         await extractGate.WaitAsync(cancellation).ConfigureAwait(false);
@@ -110,6 +100,14 @@ public sealed class FrameFeatureCache
     }
 
     readonly SemaphoreSlim extractGate = new(1, 1);
+
+    /// <summary>The cached maps for this key, counted as a hit; null (counted as a miss) when they must be computed.</summary>
+    Tensor? LoadCounted(FeatureCacheKey key)
+    {
+        var cached = TryLoad(key);
+        Interlocked.Increment(ref cached is null ? ref misses : ref hits);
+        return cached;
+    }
 
     Tensor ExtractAndStore(FeatureCacheKey key, Tensor frames)
     {
