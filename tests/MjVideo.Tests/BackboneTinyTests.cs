@@ -204,6 +204,8 @@ public class BackboneTinyTests
         }
     }
 
+    const int ColourMatchingSteps = 400;
+
     [Fact]
     public void Learns_whether_the_square_has_the_colour_the_caption_names()
     {
@@ -217,9 +219,11 @@ public class BackboneTinyTests
             var testTokens = backbone.Tokenizer.EncodeBatch(testCaptions);
             using var train = new TinyInputs(Ids(1024), trainClips, trainTokens.Ids, trainTokens.Mask);
             using var test = new TinyInputs(Ids(128), testClips, testTokens.Ids, testTokens.Mask);
-            return TrainProbeAndTest(backbone, train, trainLabels, test, testLabels, steps: 150, learningRate: 3e-3);
+            return TrainProbeAndTest(backbone, train, trainLabels, test, testLabels, steps: ColourMatchingSteps, learningRate: 3e-3);
         });
-        Assert.True(accuracy >= 0.8, $"test accuracy {accuracy:F3} after training; chance is 0.5");
+        // Reaches at least 0.95 at this step count on this machine; the margin absorbs another CPU's float differences
+        // (at 150 steps it sat at 0.80 and failed on a fresh machine at 0.797).
+        Assert.True(accuracy >= 0.85, $"test accuracy {accuracy:F3} after {ColourMatchingSteps} steps; chance is 0.5");
     }
 
     [Fact]
