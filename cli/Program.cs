@@ -22,6 +22,8 @@ app.Configure(config =>
             .WithDescription("Measure, per criterion and severity bin, how often an injected defect is measurable in decoded video.");
     });
     config.AddBranch<BenchSettings>("bench", BenchCommand.Configure);
+    config.AddCommand<PretrainCommand>("pretrain")
+        .WithDescription("Pre-train the small encoder on the default SynthBench videos and print how well its states read each criterion on val (AUC).");
     config.AddCommand<TrainCommand>("train")
         .WithDescription("Train MJ-Video or a trained baseline through the staged losses on a training folder (train.json, val.json, videos/), with checkpoints.");
     config.AddCommand<ScoreCommand>("score")

@@ -50,7 +50,14 @@ public sealed record PretrainSettings(int Epochs, int BatchVideos, double Learni
 /// <summary>Weights of the pre-training terms. The criteria term carries the defects, the hard part, so it weighs most:
 /// with equal weights the caption-word and relatedness terms, easy and with larger gradients, took the whole clipped
 /// update and the criteria probe stayed at chance on val (measured on the quick split).</summary>
-public sealed record NeutralWeights(double Criteria = 4, double Related = 1, double Aspects = 1, double Words = 0.5);
+public sealed record NeutralWeights(double Criteria = 4, double Related = 1, double Aspects = 1, double Words = 0.5)
+{
+    /// <summary>Weigh each criterion's good and bad classes equally in the criteria term
+    /// (<see cref="NeutralObjective.BalancedAlpha"/>) instead of by the paper's alpha. Left out of the JSON when off, so
+    /// that the v1 settings keep their cache keys.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool BalanceCriteria { get; init; }
+}
 
 /// <summary>How every judge's head is trained on the frozen backbone states (the same budget for all of them).</summary>
 /// <param name="EpochsPerStage">epochs of each of the three stages</param>

@@ -22,13 +22,27 @@ public sealed class FrameSubsetBackbone(TinyVideoTextBackbone inner, FrameChoice
     public int HiddenSize => inner.HiddenSize;
     public nn.Module Module => inner.Module;
 
+    /// <summary>The v2 encoder keeps every decoded frame (its change stream reads them all) and is told which frames its CNN
+    /// reads; the v1 encoder gets the chosen frames only.</summary>
+    bool ChoosesCnnFrames => inner.Model is GridVideoTextModel;
+
     public async Task<BackboneInputs> PrepareAsync(IReadOnlyList<VideoItem> videos, CancellationToken cancellation = default)
     {
         var all = await inner.PrepareAsync(videos, cancellation).ConfigureAwait(false);
+        if (ChoosesCnnFrames) return all;
         using (all) return Subset((TinyInputs)all, indices);
     }
 
-    public BackboneOutput Forward(BackboneInputs inputs) => inner.Forward(inputs);
+    public BackboneOutput Forward(BackboneInputs inputs) => ChoosesCnnFrames ? inner.Forward(inputs, indices) : inner.Forward(inputs);
+
+    /// <summary>The encoder's states on inputs prepared with every frame of the clips, reading the frames at
+    /// <paramref name="frameIndices"/>: by subsetting the inputs for v1, by choosing the CNN's frames for v2.</summary>
+    public static BackboneOutput ForwardOnFrames(TinyVideoTextBackbone backbone, TinyInputs everyFrame, long[] frameIndices)
+    {
+        if (backbone.Model is GridVideoTextModel) return backbone.Forward(everyFrame, frameIndices);
+        using var frames = Subset(everyFrame, frameIndices);
+        return backbone.Forward(frames);
+    }
 
     public IEnumerable<Parameter> ParametersTrainedIn(int stage) => inner.ParametersTrainedIn(stage);
 

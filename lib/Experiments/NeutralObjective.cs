@@ -161,11 +161,11 @@ public sealed class NeutralProbes : Module
     /// biases, the shared push is gone and what is left of the gradient is the part that differs between videos.
     /// </para>
     /// </summary>
-    public void StartAtPriors(NeutralTargets train)
+    public void StartAtPriors(NeutralTargets train, Tensor criteriaAlpha)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var alpha = tensor(LossOptions.PaperCriteriaAlpha.ToArray()).unsqueeze(0);
+        var alpha = criteriaAlpha;
         (Linear Probe, Tensor Good, Tensor Related, Tensor? Alpha, bool PerVideo)[] probes =
         [
             (criteria_probe, train.CriteriaGood, train.CriteriaRelated, alpha, true),
@@ -239,12 +239,32 @@ public static class NeutralObjective
     public const string LastWords = "last_words";
     public const string Total = "total";
 
+    /// <summary>The paper's per-criterion alpha as [1, 28]: the weight of the good class in the criteria term.</summary>
+    public static Tensor PaperAlpha() => tensor(LossOptions.PaperCriteriaAlpha.ToArray()).unsqueeze(0);
+
+    /// <summary>
+    /// [1, 28] class-balanced alpha from the training targets: per criterion, the share of bad among its related entries,
+    /// so that the good class weighs that share and the bad class the rest, and both classes contribute equally to the
+    /// criteria term. With about 85% of related criteria good, the paper's alpha left "good everywhere" a cheap minimum,
+    /// which is what the v1 heads learned. A criterion without related entries, or of one class, keeps 1/2.
+    /// </summary>
+    public static Tensor BalancedAlpha(NeutralTargets train)
+    {
+        using var scope = NewDisposeScope();
+        var related = train.CriteriaRelated;
+        var bad = ((1 - train.CriteriaGood) * related).sum(0, keepdim: false);
+        var count = related.sum(0, keepdim: false);
+        var share = bad / count.clamp_min(1);
+        var usable = (count > 0) & (share > 0) & (share < 1);
+        return where(usable, share, full_like(share, 0.5)).unsqueeze(0).MoveToOuterDisposeScope();
+    }
+
     public static (Tensor Total, Dictionary<string, double> Terms) Loss(BackboneOutput states, NeutralProbes probes, NeutralTargets targets,
-        NeutralWeights weights)
+        NeutralWeights weights, Tensor criteriaAlpha)
     {
         using var scope = NewDisposeScope();
         var (criteria, lastCaption, related, aspects, gateCaption) = probes.Forward(states);
-        var alpha = tensor(LossOptions.PaperCriteriaAlpha.ToArray(), device: criteria.device).unsqueeze(0);
+        var alpha = criteriaAlpha.to(criteria.device);
         var terms = new Dictionary<string, Tensor>
         {
             [Criteria] = MaskedWeightedBce(criteria, targets.CriteriaGood, targets.CriteriaRelated, alpha).mean(),

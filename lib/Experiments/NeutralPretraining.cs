@@ -114,7 +114,8 @@ public static class NeutralPretraining
         var config = backbone.Config;
         var clock = Stopwatch.StartNew();
         using var probes = new NeutralProbes(config.HiddenSize, inputs.Vocabulary.Count, unchecked(config.Seed * 31 + 7));
-        probes.StartAtPriors(inputs.TrainTargets);
+        using var criteriaAlpha = settings.Weights.BalanceCriteria ? NeutralObjective.BalancedAlpha(inputs.TrainTargets) : NeutralObjective.PaperAlpha();
+        probes.StartAtPriors(inputs.TrainTargets, criteriaAlpha);
         var parameters = backbone.ParametersTrainedIn(1).Concat(probes.parameters()).ToList();
         using var optimizer = optim.AdamW(parameters, settings.LearningRate, weight_decay: settings.WeightDecay);
         var n = inputs.Train.Count;
@@ -135,11 +136,10 @@ public static class NeutralPretraining
                 var choice = SynthRandom.ForItem(config.Seed, NeutralPretraining.Version, step, "frames").NextInt(settings.FrameMix.Count);
                 var positions = order[start..Math.Min(n, start + settings.BatchVideos)];
                 using var batch = (TinyInputs)inputs.Train.Select(positions);
-                using var frames = FrameSubsetBackbone.Subset(batch, frameIndices[choice]);
                 using var index = tensor(positions.Select(p => (long)p).ToArray());
                 using var targets = inputs.TrainTargets.Rows(index);
-                using var states = backbone.Forward(frames);
-                var (loss, terms) = NeutralObjective.Loss(states, probes, targets, settings.Weights);
+                using var states = FrameSubsetBackbone.ForwardOnFrames(backbone, batch, frameIndices[choice]);
+                var (loss, terms) = NeutralObjective.Loss(states, probes, targets, settings.Weights, criteriaAlpha);
                 if (!double.IsFinite(terms[NeutralObjective.Total]))
                     throw new ArithmeticException($"pre-training {backbone.Id} seed {config.Seed}: the loss is {terms[NeutralObjective.Total]} at step {step + 1}");
                 var rate = settings.LearningRate * CosineSchedule.Factor(step, settings.WarmupSteps, totalSteps);
@@ -154,7 +154,8 @@ public static class NeutralPretraining
             }
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        var (valTerms, valCriteria) = Validate(backbone, probes, inputs, settings.Weights);
+        if (backbone.Model is GridVideoTextModel grid) FitStandardisation(backbone, grid, inputs);
+        var (valTerms, valCriteria) = Validate(backbone, probes, inputs, settings.Weights, criteriaAlpha);
         return new PretrainReport
         {
             Key = key,
@@ -174,9 +175,37 @@ public static class NeutralPretraining
         };
     }
 
+    /// <summary>
+    /// Fixes the v2 encoder's output standardisation on the raw states of every training video at the paper's frames, so
+    /// that whatever reads the states next (a head on frozen states, or the fusion trained on with the head) starts from
+    /// states with mean 0 and spread 1 per dimension. The val probe below reads the standardised states; its own
+    /// BatchNorm makes that no different for it.
+    /// </summary>
+    static void FitStandardisation(TinyVideoTextBackbone backbone, GridVideoTextModel grid, PretrainingInputs inputs)
+    {
+        backbone.Module.eval();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var paper = FrameChoice.Paper.Indices(inputs.ClipFrames).Select(i => (long)i).ToArray();
+        var gates = new List<Tensor>();
+        var lasts = new List<Tensor>();
+        const int batch = 128;
+        for (var start = 0; start < inputs.Train.Count; start += batch)
+        {
+            var positions = Enumerable.Range(start, Math.Min(batch, inputs.Train.Count - start)).ToArray();
+            using var selected = (TinyInputs)inputs.Train.Select(positions);
+            var clips = selected.Clips!.to_type(ScalarType.Float32).div_(255f);
+            var (gate, last) = grid.EncodeRaw(clips, selected.TokenIds, selected.TokenMask, paper);
+            gates.Add(gate);
+            lasts.Add(last);
+        }
+        grid.SetStandardisation(cat(gates, 0), cat(lasts, 0));
+        backbone.Module.train();
+    }
+
     /// <summary>The objective's terms on val and the criteria probe per criterion, at the paper's 8 frames.</summary>
     static (Dictionary<string, double> Terms, List<ProbeResult> Criteria) Validate(TinyVideoTextBackbone backbone, NeutralProbes probes,
-        PretrainingInputs inputs, NeutralWeights weights)
+        PretrainingInputs inputs, NeutralWeights weights, Tensor criteriaAlpha)
     {
         backbone.Module.eval();
         probes.eval();
@@ -191,11 +220,10 @@ public static class NeutralPretraining
             using var scope = NewDisposeScope();
             var positions = Enumerable.Range(start, Math.Min(batch, n - start)).ToArray();
             using var selected = (TinyInputs)inputs.Val.Select(positions);
-            using var frames = FrameSubsetBackbone.Subset(selected, paper);
             using var index = tensor(positions.Select(p => (long)p).ToArray());
             using var targets = inputs.ValTargets.Rows(index);
-            using var states = backbone.Forward(frames);
-            var (_, terms) = NeutralObjective.Loss(states, probes, targets, weights);
+            using var states = FrameSubsetBackbone.ForwardOnFrames(backbone, selected, paper);
+            var (_, terms) = NeutralObjective.Loss(states, probes, targets, weights, criteriaAlpha);
             foreach (var (name, value) in terms) sums[name] = sums.GetValueOrDefault(name) + value * positions.Length;
             probes.Criteria(states.HLast).contiguous().data<float>().ToArray().CopyTo(logits, start * MjTaxonomy.CriterionCount);
         }

@@ -58,9 +58,10 @@ public class ExperimentObjectiveTests
         // no gradient on any bias: nothing pushes every video's state the same way (the collapse this prevents).
         using var targets = SyntheticTargets(videos: 64, seed: 3);
         using var probes = new NeutralProbes(16, (int)targets.CaptionWords.shape[1], seed: 1);
-        probes.StartAtPriors(targets);
+        using var alpha = NeutralObjective.PaperAlpha();
+        probes.StartAtPriors(targets, alpha);
         using var states = new BackboneOutput(randn(64, 16), randn(64, 16));
-        var (loss, _) = NeutralObjective.Loss(states, probes, targets, new NeutralWeights());
+        var (loss, _) = NeutralObjective.Loss(states, probes, targets, new NeutralWeights(), alpha);
         loss.backward();
         foreach (var (name, parameter) in probes.named_parameters().Where(p => p.name.EndsWith("bias")))
             Assert.True(parameter.grad!.abs().max().item<float>() < 1e-3, $"{name}: gradient {parameter.grad!.abs().max().item<float>()} at the priors");

@@ -133,3 +133,72 @@ public class ExperimentPlanTests
         return (Part(0), Part(3), TargetBatch.From(pairs));
     }
 }
+
+/// <summary>An ablation row must change one thing: its recorded config differs from the paper's head only in its own field.</summary>
+public class ExperimentAblationConfigTests
+{
+    /// <summary>The JSON paths (with array indices replaced by []) each experiment may change.</summary>
+    static readonly Dictionary<string, string[]> OwnFields = new()
+    {
+        ["routing"] = ["Model.Routing"],
+        ["temperature"] = ["Model.GatingTemperature"],
+        ["gate-losses"] = ["Stages[].GateLosses"],
+        ["loss-modes"] = ["Stages[].LossMode"],
+        ["bce-encoding"] = ["Stages[].BceBadLabel"],
+        ["frames"] = [],
+    };
+
+    [Fact]
+    public void Each_ablation_row_differs_from_the_paper_head_only_in_its_own_field()
+    {
+        var settings = ExperimentSettings.Quick;
+        var grid = new AblationGrid(settings, null!, null!, null!);
+        var paper = Flatten(System.Text.Json.JsonSerializer.SerializeToNode(settings.HeadConfig(HeadVariant.MjVideo, seed: 0, learningRate: 3e-3), TrainConfig.JsonOptions)!);
+        var settingsSeen = 0;
+        foreach (var setting in grid.Settings().Where(s => !s.IsReference))
+        {
+            settingsSeen++;
+            var own = OwnFields[setting.Experiment];
+            var config = Flatten(System.Text.Json.JsonSerializer.SerializeToNode(settings.HeadConfig(setting.Variant, seed: 0, learningRate: 3e-3), TrainConfig.JsonOptions)!);
+            var changed = paper.Keys.Union(config.Keys)
+                .Where(path => paper.GetValueOrDefault(path) != config.GetValueOrDefault(path))
+                .Select(path => System.Text.RegularExpressions.Regex.Replace(path, @"\[\d+\]", "[]"))
+                .Distinct().ToList();
+            Assert.True(changed.All(path => own.Any(field => path == field || path.StartsWith(field + ".", StringComparison.Ordinal))),
+                $"{setting.Experiment} / {setting.Name} also changes: {string.Join(", ", changed.Where(p => !own.Any(f => p == f || p.StartsWith(f + ".", StringComparison.Ordinal))))}");
+            if (setting.Experiment == "frames")
+            {
+                Assert.Equal(BackboneChoice.Default.Modalities, setting.Backbone.Modalities);
+                Assert.NotEqual(BackboneChoice.Default.Frames, setting.Backbone.Frames);
+            }
+            else
+            {
+                Assert.NotEmpty(changed);
+                Assert.Equal(BackboneChoice.Default, setting.Backbone);
+            }
+        }
+        Assert.True(settingsSeen >= 15, $"only {settingsSeen} ablation settings");
+    }
+
+    static Dictionary<string, string> Flatten(System.Text.Json.Nodes.JsonNode node, string prefix = "")
+    {
+        var result = new Dictionary<string, string>();
+        switch (node)
+        {
+            case System.Text.Json.Nodes.JsonObject obj:
+                foreach (var (key, value) in obj)
+                    if (value is null) result[prefix + key] = "null";
+                    else foreach (var (k, v) in Flatten(value, prefix + key + ".")) result[k] = v;
+                break;
+            case System.Text.Json.Nodes.JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                    if (array[i] is null) result[$"{prefix.TrimEnd('.')}[{i}]"] = "null";
+                    else foreach (var (k, v) in Flatten(array[i]!, $"{prefix.TrimEnd('.')}[{i}].")) result[k] = v;
+                break;
+            default:
+                result[prefix.TrimEnd('.')] = node.ToJsonString();
+                break;
+        }
+        return result;
+    }
+}

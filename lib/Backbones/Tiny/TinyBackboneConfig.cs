@@ -6,6 +6,15 @@ using MjVideo.Video;
 
 namespace MjVideo.Backbones.Tiny;
 
+/// <summary>The small encoder's network: v1 (4x4 grid squeezed into one token per frame, caption by FiLM) or v2
+/// (<see cref="GridVideoTextModel"/>: cells, frame differences over every decoded frame, caption bound to cells).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TinyArchitecture>))]
+public enum TinyArchitecture
+{
+    V1,
+    V2,
+}
+
 /// <summary>Which inputs the small encoder reads. The two blanked variants are the control models of DESIGN 5: the full
 /// encoder must beat both on the alignment criteria, or it is not fusing.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<TinyModalities>))]
@@ -51,8 +60,47 @@ public sealed record TinyBackboneConfig(
     TinyModalities Modalities = TinyModalities.VideoAndCaption,
     long Seed = 0)
 {
-    /// <summary>How clips are decoded (frame count, sampling rule, size); the paper's 8 frames at 64x64 by default.</summary>
+    /// <summary>How clips are decoded (frame count, sampling rule, size); the paper's 8 frames at 64x64 by default. The
+    /// v2 architecture decodes every frame it reads (<see cref="ForV2"/>) and picks the CNN's frames itself.</summary>
     public Preprocessing Preprocessing { get; init; } = Preprocessing.Default;
+
+    // The fields below are left out of the JSON at their defaults, so a v1 config serialises (and hashes) as before v2
+    // existed and its cached encoders and states stay valid.
+
+    /// <summary>Which network: the v1 encoder or the v2 grid encoder (<see cref="GridVideoTextModel"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public TinyArchitecture Architecture { get; init; } = TinyArchitecture.V1;
+
+    /// <summary>v2: the side of the grid of cells every frame's CNN map keeps (8: 8x8 cells of 8x8 pixels at 64x64).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int GridSide { get; init; }
+
+    /// <summary>v2: how many of the decoded frames the per-frame CNN reads, and by which rule (the paper's 8 by default);
+    /// the frame-difference stream reads every decoded frame whatever this is.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int CnnFrames { get; init; }
+
+    /// <summary>v2: the rule that picks the CNN's frames out of the decoded ones.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public FrameSampling CnnSampling { get; init; }
+
+    /// <summary>
+    /// The v2 grid encoder at this config's sizes: 16 decoded frames (every frame of a SynthBench clip; a uniform 16 of a
+    /// longer real clip) for the frame-difference stream, of which the CNN reads the paper's 8, an 8x8 grid of cells per
+    /// frame, and the caption bound to the cells by cross-attention.
+    /// </summary>
+    public TinyBackboneConfig ForV2(int decodedFrames = 16) => this with
+    {
+        Architecture = TinyArchitecture.V2,
+        GridSide = 8,
+        CnnFrames = 8,
+        CnnSampling = FrameSampling.PaperLinspace,
+        MaxFrames = Math.Max(MaxFrames, decodedFrames),
+        Preprocessing = Preprocessing with { Frames = decodedFrames, Sampling = FrameSampling.InclusiveUniform },
+    };
+
+    /// <summary>v2: the positions of the CNN's frames among <paramref name="decodedFrames"/> decoded ones.</summary>
+    public int[] CnnFrameIndices(int decodedFrames) => FrameSampler.Indices(decodedFrames, Math.Min(CnnFrames, decodedFrames), CnnSampling);
 
     /// <summary>The spatial grid every frame's CNN map is pooled to before it becomes a frame token (4x4 at 64x64).</summary>
     public const int MapSide = 4;
@@ -80,6 +128,17 @@ public sealed record TinyBackboneConfig(
         if (CnnWidth % 8 != 0) throw new ArgumentException($"TinyBackboneConfig.CnnWidth must be a multiple of 8 (GroupNorm groups of 8 channels), got {CnnWidth}");
         if (TemporalKernel < 1 || TemporalKernel % 2 == 0)
             throw new ArgumentException($"TinyBackboneConfig.TemporalKernel must be a positive odd number, got {TemporalKernel}");
+        if (Architecture == TinyArchitecture.V2)
+        {
+            if (GridSide < 2) throw new ArgumentException($"TinyBackboneConfig.GridSide must be at least 2 for the v2 encoder, got {GridSide}");
+            if (CnnFrames < 1) throw new ArgumentException($"TinyBackboneConfig.CnnFrames must be positive for the v2 encoder, got {CnnFrames}");
+            if (UsesVideo && Preprocessing.Frames < 2)
+                throw new ArgumentException($"TinyBackboneConfig: the v2 encoder's frame-difference stream needs at least 2 decoded frames, got {Preprocessing.Frames}");
+            if (UsesVideo && (Preprocessing.Width % (8 * GridSide) != 0 || Preprocessing.Height % (8 * GridSide) != 0))
+                throw new ArgumentException(
+                    $"TinyBackboneConfig: v2 frames of {Preprocessing.Width}x{Preprocessing.Height} must be multiples of {8 * GridSide} (the stem and the stride-2 layer divide them by 8 down to a {GridSide}x{GridSide} grid)");
+        }
+        else if (Architecture != TinyArchitecture.V1) throw new ArgumentException($"TinyBackboneConfig.Architecture: unknown value {(int)Architecture}");
         if (!Enum.IsDefined(Modalities)) throw new ArgumentException($"TinyBackboneConfig.Modalities: unknown value {(int)Modalities}");
         if (UsesVideo && Preprocessing.Frames > MaxFrames)
             throw new ArgumentException(
@@ -90,7 +149,7 @@ public sealed record TinyBackboneConfig(
     }
 
     /// <summary>"tiny-v1-h128", with the blanked modality appended for the control variants.</summary>
-    public string Id => "tiny-v1-h" + HiddenSize + Modalities switch
+    public string Id => (Architecture == TinyArchitecture.V2 ? "tiny-v2-h" : "tiny-v1-h") + HiddenSize + Modalities switch
     {
         TinyModalities.CaptionOnly => "-caption-only",
         TinyModalities.VideoOnly => "-video-only",
@@ -102,8 +161,12 @@ public sealed record TinyBackboneConfig(
     /// <summary>12 hex digits of the SHA-256 of <see cref="ToJson"/>, for cache keys and result records.</summary>
     public string Hash() => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ToJson())))[..12].ToLowerInvariant();
 
-    public string Describe() =>
-        $"{Id}: per-frame CNN (width {CnnWidth}, {MapSide}x{MapSide} grid) + temporal conv (k={TemporalKernel}), " +
+    public string Describe() => Architecture == TinyArchitecture.V2
+        ? $"{Id}: per-frame CNN (width {CnnWidth}, {GridSide}x{GridSide} cells, {CnnFrames} frames by {CnnSampling}) + frame-difference stream " +
+          $"over all {Preprocessing.Frames} decoded frames, GPT-2 BPE caption encoder ({CaptionLayers} layer(s), <= {MaxCaptionTokens} tokens) " +
+          $"bound to the cells by cross-attention, {FusionLayers}-layer fusion, {Heads} heads, FFN {FeedForward}, standardised states, " +
+          $"seed {Seed}; clips {Preprocessing.Describe()}"
+        : $"{Id}: per-frame CNN (width {CnnWidth}, {MapSide}x{MapSide} grid) + temporal conv (k={TemporalKernel}), " +
         $"GPT-2 BPE caption encoder ({CaptionLayers} layer(s), <= {MaxCaptionTokens} tokens), " +
         $"{FusionLayers}-layer fusion, {Heads} heads, FFN {FeedForward}, seed {Seed}; clips {Preprocessing.Describe()}";
 }

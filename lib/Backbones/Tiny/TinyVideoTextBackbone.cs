@@ -18,7 +18,7 @@ namespace MjVideo.Backbones.Tiny;
 /// </summary>
 public sealed class TinyVideoTextBackbone : IBackbone
 {
-    readonly TinyVideoTextModel model;
+    readonly TinyEncoderModel model;
     readonly VideoDecoder decoder;
 
     /// <param name="config">the architecture, preprocessing, ablation switch and seed</param>
@@ -27,14 +27,14 @@ public sealed class TinyVideoTextBackbone : IBackbone
     /// <param name="tools">where ffmpeg is (found on PATH by default)</param>
     public TinyVideoTextBackbone(TinyBackboneConfig config, string? cacheDir = null, FfmpegTools? tools = null)
     {
-        model = new TinyVideoTextModel(config);
+        model = TinyEncoderModel.Create(config);
         Tokenizer = new CaptionTokenizer(config.MaxCaptionTokens);
         decoder = new VideoDecoder(tools, cacheDir is null ? null : new ClipCache(Path.Combine(cacheDir, "clips")));
     }
 
     public TinyBackboneConfig Config => model.Config;
     public CaptionTokenizer Tokenizer { get; }
-    public TinyVideoTextModel Model => model;
+    public TinyEncoderModel Model => model;
 
     public string Id => Config.Id;
     public int HiddenSize => Config.HiddenSize;
@@ -55,8 +55,14 @@ public sealed class TinyVideoTextBackbone : IBackbone
     }
 
     /// <summary>Runs the encoder on prepared inputs: the uint8 clips of the batch become float in [0, 1] here.</summary>
-    public BackboneOutput Forward(BackboneInputs inputs)
+    public BackboneOutput Forward(BackboneInputs inputs) => Forward(inputs, cnnFrames: null);
+
+    /// <summary>Runs the encoder on prepared inputs, the v2 CNN reading the given frames of the prepared clips (null: the
+    /// config's rule). The v1 encoder reads every prepared frame and takes no choice.</summary>
+    public BackboneOutput Forward(BackboneInputs inputs, long[]? cnnFrames)
     {
+        if (cnnFrames is not null && model is not GridVideoTextModel)
+            throw new ArgumentException($"{Id} reads every prepared frame; pick frames by subsetting the inputs instead");
         if (inputs is not TinyInputs tiny)
             throw new ArgumentException($"{Id} needs inputs from its own PrepareAsync ({nameof(TinyInputs)}), got {inputs.GetType().Name}");
         if (Config.UsesVideo && tiny.Clips is null) throw new ArgumentException($"{Id} reads videos, but the inputs hold no clips");
@@ -66,7 +72,7 @@ public sealed class TinyVideoTextBackbone : IBackbone
         var clips = Config.UsesVideo ? tiny.Clips!.to(device).to_type(ScalarType.Float32).div_(255f) : null;
         var ids = Config.UsesCaption ? tiny.TokenIds!.to(device) : null;
         var mask = Config.UsesCaption ? tiny.TokenMask!.to(device) : null;
-        var (hGate, hLast) = model.Encode(clips, ids, mask);
+        var (hGate, hLast) = model is GridVideoTextModel grid ? grid.Encode(clips, ids, mask, cnnFrames) : model.Encode(clips, ids, mask);
         return new BackboneOutput(hGate.MoveToOuterDisposeScope(), hLast.MoveToOuterDisposeScope());
     }
 
@@ -94,14 +100,14 @@ public sealed class TinyVideoTextBackbone : IBackbone
     }
 
     /// <summary>
-    /// Stage 1: every parameter. Stages 2 and 3: all but the vision network (<see cref="TinyVideoTextModel.VisionPrefixes"/>),
+    /// Stage 1: every parameter. Stages 2 and 3: all but the vision network (<see cref="TinyEncoderModel.VisionPrefixes"/>),
     /// whose features are then fixed, as the official vision encoder's are.
     /// </summary>
     public IEnumerable<Parameter> ParametersTrainedIn(int stage)
     {
         if (stage is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(stage), stage, "training stages are 1, 2 and 3");
         return model.named_parameters()
-            .Where(p => stage == 1 || !TinyVideoTextModel.VisionPrefixes.Any(prefix => p.name.StartsWith(prefix, StringComparison.Ordinal)))
+            .Where(p => stage == 1 || !model.VisionPrefixes.Any(prefix => p.name.StartsWith(prefix, StringComparison.Ordinal)))
             .Select(p => p.parameter)
             .ToList();
     }

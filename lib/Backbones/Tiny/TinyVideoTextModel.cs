@@ -26,7 +26,7 @@ namespace MjVideo.Backbones.Tiny;
 /// With <see cref="TinyModalities.CaptionOnly"/> or <see cref="TinyModalities.VideoOnly"/> the blanked branch is not built
 /// at all and its tokens are left out of the fusion.
 /// </summary>
-public sealed class TinyVideoTextModel : Module
+public sealed class TinyVideoTextModel : TinyEncoderModel
 {
     // Field names become state-dict keys. The vision side (trained in stage 1 only) is everything under cnn and
     // frame_projection; see VisionPrefixes.
@@ -45,7 +45,9 @@ public sealed class TinyVideoTextModel : Module
 
     /// <summary>State-dict prefixes of the per-frame vision network (the stand-in for the official vision encoder and
     /// projector): the parameters <see cref="TinyVideoTextBackbone.ParametersTrainedIn"/> trains in stage 1 only.</summary>
-    public static readonly IReadOnlyList<string> VisionPrefixes = ["cnn.", "frame_projection."];
+    public static readonly IReadOnlyList<string> VisionParameterPrefixes = ["cnn.", "frame_projection."];
+
+    public override IReadOnlyList<string> VisionPrefixes => VisionParameterPrefixes;
 
     const int CaptionModality = 0;
     const int VideoModality = 1;
@@ -54,10 +56,8 @@ public sealed class TinyVideoTextModel : Module
     /// own initial spread (about 0.5), so that at the start they mark tokens without drowning what the tokens carry.</summary>
     public const double AddedEmbeddingStd = 0.1;
 
-    public TinyVideoTextModel(TinyBackboneConfig config) : base(nameof(TinyVideoTextModel))
+    public TinyVideoTextModel(TinyBackboneConfig config) : base(nameof(TinyVideoTextModel), config)
     {
-        config.Validate();
-        Config = config;
         var h = config.HiddenSize;
         using var generator = new Generator(unchecked((ulong)config.Seed));
 
@@ -98,8 +98,6 @@ public sealed class TinyVideoTextModel : Module
         SeededInit.Apply(this, generator);
     }
 
-    public TinyBackboneConfig Config { get; }
-
     /// <summary>Channels of the CNN's last layer: what each cell of a frame's 4x4 grid carries.</summary>
     int CnnChannels => 2 * Config.CnnWidth;
 
@@ -109,7 +107,7 @@ public sealed class TinyVideoTextModel : Module
     /// <param name="clips">float [B, T, 3, H, W] in [0, 1] (may require grad); null only for a caption-only model</param>
     /// <param name="tokenIds">int64 [B, L] caption token ids; null only for a video-only model</param>
     /// <param name="tokenMask">bool [B, L], true for real tokens</param>
-    public (Tensor HGate, Tensor HLast) Encode(Tensor? clips, Tensor? tokenIds, Tensor? tokenMask)
+    public override (Tensor HGate, Tensor HLast) Encode(Tensor? clips, Tensor? tokenIds, Tensor? tokenMask)
     {
         using var scope = NewDisposeScope();
         var parts = new List<Tensor>();

@@ -1,0 +1,107 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using MjVideo.Backbones.Tiny;
+using MjVideo.Core;
+using MjVideo.Experiments;
+using MjVideo.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace MjVideo.Cli.Commands;
+
+/// <summary>
+/// `mjvideo pretrain`: pre-trains the small encoder once on the default SynthBench training videos, judge-neutrally (as
+/// the experiments do), and prints how well a linear probe on its states reads each criterion on val (AUC, the primary
+/// measure; chance 0.5). It is how an encoder change is measured before any judge is trained on it.
+/// </summary>
+public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--full")]
+        [Description("Full-size data (default: the quick sets).")]
+        public bool Full { get; init; }
+
+        [CommandOption("--encoder <VERSION>")]
+        [Description("v1 (4x4 grid in one token per frame, caption by FiLM) or v2 (8x8 cells, frame differences over every frame, caption bound to cells). Default v2.")]
+        public string Encoder { get; init; } = "v2";
+
+        [CommandOption("--seed <SEED>")]
+        [Description("Seed of the encoder's weights and of the visiting order (default 0).")]
+        public long Seed { get; init; }
+
+        [CommandOption("--lr <RATE>")]
+        [Description("AdamW peak learning rate (default: the mode's preset).")]
+        public double? LearningRate { get; init; }
+
+        [CommandOption("--epochs <N>")]
+        [Description("Passes over the training videos (default: the mode's preset).")]
+        public int? Epochs { get; init; }
+
+        [CommandOption("--balance")]
+        [Description("Weigh each criterion's good and bad classes equally in the criteria term (default for v2).")]
+        public bool? Balance { get; init; }
+
+        [CommandOption("--criteria-only")]
+        [Description("Train on the criteria term alone (relatedness, aspect and caption-word terms weigh 0).")]
+        public bool CriteriaOnly { get; init; }
+
+        [CommandOption("--json <FILE>")]
+        [Description("Also write the pre-training report (settings, trace, per-criterion probe) as JSON.")]
+        public string? Json { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Encoder is not ("v1" or "v2")) return ValidationResult.Error($"--encoder {Encoder}: expected v1 or v2");
+            if (LearningRate is <= 0) return ValidationResult.Error($"--lr must be positive, got {LearningRate}");
+            if (Epochs is < 1) return ValidationResult.Error($"--epochs must be at least 1, got {Epochs}");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var workbook = Workbook.Open(settings.Full ? RunMode.Full : RunMode.Quick);
+        var preset = ExperimentSettings.For(workbook);
+        var v2 = settings.Encoder == "v2";
+        var backboneConfig = (v2 ? preset.Backbone.ForV2() : preset.Backbone) with { Seed = settings.Seed };
+        var weights = settings.CriteriaOnly ? new NeutralWeights(Criteria: 1, Related: 0, Aspects: 0, Words: 0) : preset.Pretrain.Weights;
+        weights = weights with { BalanceCriteria = settings.Balance ?? v2 };
+        var pretrain = preset.Pretrain with
+        {
+            LearningRate = settings.LearningRate ?? preset.Pretrain.LearningRate,
+            Epochs = settings.Epochs ?? preset.Pretrain.Epochs,
+            Weights = weights,
+        };
+        AnsiConsole.WriteLine(workbook.Describe());
+        AnsiConsole.WriteLine($"encoder {backboneConfig.Describe()}");
+        AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"pre-training: {pretrain.Epochs} epochs, {pretrain.BatchVideos} videos a step, AdamW lr {pretrain.LearningRate:G3}, weights {weights}"));
+
+        var data = await ExperimentData.LoadAsync(workbook, progress: new Progress<string>(Console.WriteLine), cancellation: cancellation);
+        AnsiConsole.WriteLine($"data: {data.Root} ({data.SynthBenchVersion}, config {data.SynthBenchConfigHash})");
+        using var inputs = await PretrainingInputs.PrepareAsync(data, backboneConfig, workbook.CacheDir, cancellation);
+        set_num_threads(pretrain.Threads);
+        using var backbone = new TinyVideoTextBackbone(backboneConfig, workbook.CacheDir);
+        var report = NeutralPretraining.Run(backbone, inputs, pretrain, key: "cli", cancellation: cancellation);
+
+        var table = new Table().AddColumns("criterion", "aspect", "val videos", "bad", "AUC", "accuracy");
+        foreach (var c in report.ValCriteria)
+            table.AddRow(c.Criterion, c.Aspect, c.Videos.ToString(), c.Bad.ToString(),
+                double.IsNaN(c.Auc) ? "-" : c.Auc.ToString("F3", CultureInfo.InvariantCulture), c.Accuracy.ToString("F3", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+        var scored = report.ValCriteria.Where(c => c.Bad >= 20 && c.Good >= 20 && !double.IsNaN(c.Auc)).ToList();
+        AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"criteria with at least 20 bad and 20 good val videos: {scored.Count}; mean AUC {(scored.Count == 0 ? double.NaN : scored.Average(c => c.Auc)):F3}; " +
+            $"AUC >= 0.85 on {scored.Count(c => c.Auc >= 0.85)}, <= 0.6 on {scored.Count(c => c.Auc <= 0.6)}"));
+        AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{report.Steps} steps in {report.Seconds:F0} s ({report.MsPerVideo:F1} ms per video); total {clock.Elapsed.TotalSeconds:F0} s"));
+        if (settings.Json is { } path)
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, TrainConfig.JsonOptions), cancellation);
+        return 0;
+    }
+}

@@ -1,0 +1,127 @@
+using MjVideo.Backbones.Tiny;
+using MjVideo.Video;
+using TorchSharp;
+using Xunit;
+using static MjVideo.Tests.BackboneTestKit;
+using static TorchSharp.torch;
+
+namespace MjVideo.Tests;
+
+/// <summary>The v2 grid encoder (<see cref="GridVideoTextModel"/>): shapes, the stored standardisation, the change stream
+/// over frames the CNN does not read, gradients everywhere, and that it can fit one batch.</summary>
+public sealed class BackboneGridTests
+{
+    /// <summary>A small v2 config: 32x32 frames on a 4x4 grid, two CNN frames of <paramref name="frames"/> decoded ones.</summary>
+    static TinyBackboneConfig SmallGrid(long seed = 0, int frames = 2, int cnnFrames = 2, TinyModalities modalities = TinyModalities.VideoAndCaption) =>
+        new TinyBackboneConfig(HiddenSize: 32, CnnWidth: 16, FusionLayers: 1, Heads: 2, FeedForward: 64, CaptionLayers: 1, MaxCaptionTokens: 12,
+            TokenEmbeddingSize: 8, MaxFrames: 16, Modalities: modalities, Seed: seed)
+        {
+            Architecture = TinyArchitecture.V2,
+            GridSide = 4,
+            CnnFrames = cnnFrames,
+            CnnSampling = FrameSampling.InclusiveUniform,
+            Preprocessing = new Preprocessing(Frames: frames, Width: 32, Height: 32, Sampling: FrameSampling.InclusiveUniform),
+        };
+
+    [Fact]
+    public void Stores_its_standardisation_in_the_weights_and_standardises_both_states()
+    {
+        using var backbone = new TinyVideoTextBackbone(SmallGrid(seed: 3));
+        var grid = (GridVideoTextModel)backbone.Model;
+        var keys = grid.state_dict().Keys.ToList();
+        Assert.Contains("state_mean", keys);
+        Assert.Contains("state_scale", keys);
+        Assert.Equal("tiny-v2-h32", backbone.Id);
+
+        var (clips, captions, _) = ColourMatching(24, frames: 2, size: 32, seed: 4);
+        var tokens = backbone.Tokenizer.EncodeBatch(captions);
+        using var inputs = new TinyInputs(Ids(24), clips, tokens.Ids, tokens.Mask);
+        using var noGrad = no_grad();
+        using var floats = clips.to_type(ScalarType.Float32).div(255f);
+        var (rawGate, rawLast) = grid.EncodeRaw(floats, tokens.Ids, tokens.Mask);
+        grid.SetStandardisation(rawGate, rawLast);
+        using var states = backbone.Forward(inputs);
+        foreach (var state in new[] { states.HGate, states.HLast })
+        {
+            Assert.Equal([24L, 32], state.shape);
+            Assert.True(state.mean([0L]).abs().max().item<float>() < 1e-4, "each dimension has mean 0 on the sample it was fitted on");
+            Assert.True((state.std(0, keepdim: false) - 1).abs().max().item<float>() < 1e-3, "and standard deviation 1");
+        }
+        // The raw states share a large common part (the final LayerNorm): their spread across videos is small against it.
+        var shared = rawLast.mean([0L]).norm().item<float>();
+        var spread = rawLast.std(0, keepdim: false).mean().item<float>();
+        Assert.True(shared > spread, $"raw h_last: shared part {shared:F3}, mean spread {spread:F3}");
+    }
+
+    [Fact]
+    public void The_change_stream_sees_flicker_between_frames_the_cnn_does_not_read()
+    {
+        // 16 decoded frames, the CNN reads 2 of them (0 and 15, both of the same brightness); the flickering clip alternates
+        // brightness every frame in between. Without the change stream the two clips would encode alike.
+        using var backbone = new TinyVideoTextBackbone(SmallGrid(seed: 5, frames: 16, cnnFrames: 2, modalities: TinyModalities.VideoOnly));
+        using var steady = full(new long[] { 1, 16, 3, 32, 32 }, 0.5f);
+        using var flicker = steady.clone();
+        for (var t = 1; t < 15; t += 2) flicker[0, t].fill_(0.56f);
+        using var noGrad = no_grad();
+        var grid = (GridVideoTextModel)backbone.Model;
+        var (_, a) = grid.EncodeRaw(steady, null, null);
+        var (_, b) = grid.EncodeRaw(flicker, null, null);
+        Assert.True((a - b).abs().max().item<float>() > 1e-3, "flicker between the CNN's frames changed nothing in the states");
+    }
+
+    [Fact]
+    public void Trains_end_to_end_with_a_gradient_on_every_parameter()
+    {
+        using var backbone = new TinyVideoTextBackbone(SmallGrid(seed: 6, frames: 4));
+        // Random pixels, so that frames differ and the change stream has something to pass on.
+        using var generator = new Generator(7);
+        var clips = randint(0, 256, [4, 4, 3, 32, 32], generator: generator).to_type(ScalarType.Byte);
+        var tokens = backbone.Tokenizer.EncodeBatch(["a red square", "two blue circles", "a man", "a green square on the left"]);
+        using var inputs = new TinyInputs(Ids(4), clips, tokens.Ids, tokens.Mask);
+        using var states = backbone.Forward(inputs);
+        using var loss = ProjectionLoss(states.HGate, states.HLast, seed: 8);
+        loss.backward();
+        var missing = WithoutGradient(backbone.Module, backbone.ParametersTrainedIn(1));
+        Assert.True(missing.Count == 0, $"no gradient reached: {string.Join(", ", missing)}");
+    }
+
+    [Fact]
+    public void Overfits_one_batch()
+    {
+        // A model that cannot drive the loss on 16 videos with arbitrary labels to near 0 cannot learn anything bigger.
+        var loss = OneTorchThread(() =>
+        {
+            using var backbone = new TinyVideoTextBackbone(SmallGrid(seed: 9, frames: 2));
+            var (clips, captions, _) = ColourMatching(16, frames: 2, size: 32, seed: 10);
+            var labels = Enumerable.Range(0, 16).Select(i => (float)((i * 7 + 3) % 2)).ToArray();
+            var tokens = backbone.Tokenizer.EncodeBatch(captions);
+            using var inputs = new TinyInputs(Ids(16), clips, tokens.Ids, tokens.Mask);
+            return FitOneBatch(backbone, inputs, labels, steps: OverfitSteps, learningRate: 3e-3);
+        });
+        // Reaches below 0.01 in this many steps on this machine.
+        Assert.True(loss < 0.1, $"BCE on the one batch after {OverfitSteps} steps: {loss:F4}");
+    }
+
+    const int OverfitSteps = 150;
+
+    /// <summary>Trains the stage-1 parameters and a linear probe on h_last on one fixed batch; returns the final BCE.</summary>
+    static double FitOneBatch(TinyVideoTextBackbone backbone, TinyInputs inputs, float[] labels, int steps, double learningRate)
+    {
+        torch.manual_seed(1);
+        using var probe = nn.Linear(backbone.HiddenSize, 1);
+        using var optimizer = optim.AdamW(backbone.ParametersTrainedIn(1).Concat(probe.parameters()), lr: learningRate, weight_decay: 0);
+        using var targets = tensor(labels);
+        var loss = double.NaN;
+        for (var step = 0; step < steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            using var output = backbone.Forward(inputs);
+            var value = nn.functional.binary_cross_entropy_with_logits(probe.forward(output.HLast).squeeze(1), targets);
+            optimizer.zero_grad();
+            value.backward();
+            optimizer.step();
+            loss = value.item<float>();
+        }
+        return loss;
+    }
+}
