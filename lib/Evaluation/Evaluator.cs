@@ -137,6 +137,33 @@ public static class Evaluator
         return (strict, tieAware, mcnemar);
     }
 
+    /// <summary>
+    /// Judge A minus judge B over training seeds on the same test pairs, strict and tie-aware accuracy: the mean over seeds
+    /// of each seed's paired difference, with the interval of a paired bootstrap over seeds, then pairs
+    /// (<see cref="SeedPairBootstrap"/>). <paramref name="a"/> holds one evaluation per seed; <paramref name="b"/> the same
+    /// seeds in the same order, or a single evaluation (a judge without training) that every seed is paired with.
+    /// </summary>
+    public static (Estimate StrictDifference, Estimate TieAwareDifference) CompareOverSeeds(IReadOnlyList<JudgeEvaluation> a,
+        IReadOnlyList<JudgeEvaluation> b, EvaluationOptions? options = null, bool cleanLabels = false)
+    {
+        options ??= new EvaluationOptions();
+        if (a.Count == 0) throw new ArgumentException("needs at least one seed's evaluation", nameof(a));
+        if (b.Count != 1 && b.Count != a.Count)
+            throw new ArgumentException($"b has {b.Count} evaluations: give one per seed of a ({a.Count}) or a single one", nameof(b));
+        var pairedB = Enumerable.Range(0, a.Count).Select(i => b[b.Count == 1 ? 0 : i]).ToList();
+        PreferenceLabel[] Labels(JudgeEvaluation e) =>
+            cleanLabels ? e.CleanLabels ?? throw new InvalidOperationException("no clean labels (no oracle)") : e.Labels;
+        var labels = Labels(a[0]);
+        foreach (var e in a.Concat(pairedB))
+        {
+            if (!e.Ran) throw new InvalidOperationException($"cannot compare: '{e.Judge}' did not run");
+            if (!Labels(e).SequenceEqual(labels)) throw new InvalidOperationException($"'{e.Judge}' was evaluated on other pairs than '{a[0].Judge}'");
+        }
+        Estimate Difference(double tieCredit) => PreferenceAccuracy.PairedDifferenceOverSeeds(
+            a.Select(e => (e.Score0, e.Score1)).ToList(), pairedB.Select(e => (e.Score0, e.Score1)).ToList(), labels, tieCredit, options.Bootstrap);
+        return (Difference(PreferenceAccuracy.StrictTieCredit), Difference(PreferenceAccuracy.TieAwareTieCredit));
+    }
+
     // ---- JSON for results/ (the shape `mjvideo eval --json` prints) ----------------------------------------------
 
     public static JsonObject ToJson(Estimate e) => new()
