@@ -70,7 +70,10 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         if (evaluation.Aspects is not null) Show("aspects (Table 1)", EvaluationTables.Table1([evaluation]));
         if (evaluation.Criteria is { } criteria)
         {
-            Show("criteria (AUC and the severity correlation are on their own scale, the rest in percent)", EvaluationTables.Criteria([evaluation]));
+            // One judge: its name is in the header, and the table is wide enough without it.
+            var table = EvaluationTables.Criteria([evaluation]);
+            table.Columns.Remove("judge");
+            Show("criteria (AUC and the severity correlation on their own scale, the rest in percent)", table);
             var oneClass = criteria.Count(c => c.OneClass.IsOneClass);
             if (oneClass > 0)
                 Console.WriteLine($"{oneClass} of {criteria.Count} criteria are one-class: the judge predicts one class for them " +
