@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MjVideo.Metrics;
 
 /// <summary>
-/// The difference between two judges over training seeds and test pairs (DESIGN 8): a two-stage paired bootstrap that
+/// The difference between two judges over training seeds and test pairs: a two-stage paired bootstrap that
 /// resamples seeds, then pairs within each drawn seed.
 /// </summary>
 /// <remarks>
