@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MjVideo.Core;
 using MjVideo.Evaluation;
+using MjVideo.Metrics;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -67,6 +68,17 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         Show("overall preference (published labels)", EvaluationTables.Table2([evaluation]));
         if (evaluation.Clean is not null) Show("overall preference (clean labels)", EvaluationTables.Table2([evaluation], cleanLabels: true));
         if (evaluation.Aspects is not null) Show("aspects (Table 1)", EvaluationTables.Table1([evaluation]));
+        if (evaluation.Criteria is { } criteria)
+        {
+            // One judge: its name is in the header, and the table is wide enough without it.
+            var table = EvaluationTables.Criteria([evaluation]);
+            table.Columns.Remove("judge");
+            Show("criteria (AUC and the severity correlation on their own scale, the rest in percent)", table);
+            var oneClass = criteria.Count(c => c.OneClass.IsOneClass);
+            if (oneClass > 0)
+                Console.WriteLine($"{oneClass} of {criteria.Count} criteria are one-class: the judge predicts one class for them " +
+                                  $"(predicted-bad share below {OneClassCheck.ShareRatio:0.##} of the true bad share, or the same for good).");
+        }
         return 0;
     }
 

@@ -33,12 +33,21 @@ public sealed record EvaluationData(string Name, PreferenceDataset Test, Prefere
     /// <summary>The clean (noise-free) overall labels of the test pairs, from the oracle, in pair order.</summary>
     public PreferenceLabel[]? CleanTestLabels() => CleanLabels(Test, TestOracle);
 
-    static PreferenceLabel[]? CleanLabels(PreferenceDataset data, SynthOracle? oracle)
+    /// <summary>
+    /// The oracle's 28 criterion severities of both videos of each test pair, in pair order (0 = no defect, higher =
+    /// worse); null without an oracle (any data but SynthBench).
+    /// </summary>
+    public (double[] Video0, double[] Video1)[]? TestCriterionSeverities() =>
+        TestOracle is null ? null : OraclePairs(Test, TestOracle).Select(p => (p.Video0.CriterionSeverity, p.Video1.CriterionSeverity)).ToArray();
+
+    static PreferenceLabel[]? CleanLabels(PreferenceDataset data, SynthOracle? oracle) =>
+        oracle is null ? null : OraclePairs(data, oracle).Select(p => p.CleanOverall).ToArray();
+
+    static IEnumerable<OraclePair> OraclePairs(PreferenceDataset data, SynthOracle oracle)
     {
-        if (oracle is null) return null;
         var byIndex = oracle.Pairs.ToDictionary(p => p.Index);
         return data.Pairs.Select(p => byIndex.TryGetValue(p.Index, out var truth)
-            ? truth.CleanOverall
-            : throw new InvalidDataException($"{data.SourceFile}: pair {p.Index} is not in its oracle file")).ToArray();
+            ? truth
+            : throw new InvalidDataException($"{data.SourceFile}: pair {p.Index} is not in its oracle file"));
     }
 }

@@ -34,6 +34,10 @@ public static class EvaluationTables
     public static DataFrame Table1(IEnumerable<JudgeEvaluation> evaluations) =>
         MetricTable.Aspects(evaluations.Where(e => e.Ran && e.Aspects is not null).Select(e => new AspectRows(e.Judge, e.Aspects!)));
 
+    /// <summary>Per criterion, for the judges that score criteria, with the one-class marker (see <see cref="MetricTable.Criteria"/>).</summary>
+    public static DataFrame Criteria(IEnumerable<JudgeEvaluation> evaluations) =>
+        MetricTable.Criteria(evaluations.Where(e => e.Ran && e.Criteria is not null).Select(e => new CriterionRows(e.Judge, e.Criteria!)));
+
     /// <summary>Writes one evaluation to results/ and returns the file's path. <paramref name="extraConfig"/> joins the
     /// config (and so the run id's hash); <paramref name="extraMetrics"/> joins the metrics (what the run measured beside the
     /// evaluation, e.g. its training history).</summary>

@@ -75,7 +75,7 @@ public static class Evaluator
         var cleanMetrics = clean is null ? null : Overall(score0, score1, clean, threshold, options.Bootstrap);
         return new JudgeEvaluation(judge.Name, judge.Config, availability, noisy, cleanMetrics,
             Aspects(judged, data.Test, options.Bootstrap, judge.GoodAbove),
-            Criteria(judged, data.Test, options.Bootstrap, judge.GoodAbove),
+            Criteria(judged, data.Test, data.TestCriterionSeverities(), options.Bootstrap, judge.GoodAbove),
             labels.Contains(PreferenceLabel.BothBad) ? GenAiBenchMetrics.Evaluate(score0, score1, labels, options.Bootstrap, judge.GoodAbove) : null,
             score0, score1, labels, clean);
     }
@@ -107,17 +107,19 @@ public static class Evaluator
             labelled.Select(i => data.Pairs[i].Labels1!.AspectCodes[a.Index]).ToArray(), bootstrap, goodAbove)).ToList();
     }
 
-    static IReadOnlyList<CriterionResult>? Criteria(IReadOnlyList<JudgedPair> judged, PreferenceDataset data, BootstrapOptions bootstrap,
-        double goodAbove)
+    /// <summary>Per-criterion metrics over every labelled video, with the oracle's severities where there is an oracle.</summary>
+    static IReadOnlyList<CriterionResult>? Criteria(IReadOnlyList<JudgedPair> judged, PreferenceDataset data,
+        (double[] Video0, double[] Video1)[]? severities, BootstrapOptions bootstrap, double goodAbove)
     {
         if (judged.Any(p => p.Video0.CriterionScores is null || p.Video1.CriterionScores is null)) return null;
-        var videos = Enumerable.Range(0, judged.Count)
-            .Where(i => data.Pairs[i].Labels0 is not null && data.Pairs[i].Labels1 is not null)
-            .SelectMany(i => new[] { (judged[i].Video0.CriterionScores!, data.Pairs[i].Labels0!.CriterionCodes),
-                                     (judged[i].Video1.CriterionScores!, data.Pairs[i].Labels1!.CriterionCodes) })
-            .ToList();
-        if (videos.Count == 0) return null;
-        return CriterionMetrics.EvaluateAll(videos.Select(v => v.Item1).ToArray(), videos.Select(v => v.Item2).ToArray(), bootstrap, goodAbove);
+        var labelled = Enumerable.Range(0, judged.Count)
+            .Where(i => data.Pairs[i].Labels0 is not null && data.Pairs[i].Labels1 is not null).ToList();
+        if (labelled.Count == 0) return null;
+        var scores = labelled.SelectMany(i => new[] { judged[i].Video0.CriterionScores!, judged[i].Video1.CriterionScores! }).ToArray();
+        var codes = labelled.SelectMany(i => new[] { data.Pairs[i].Labels0!.CriterionCodes, data.Pairs[i].Labels1!.CriterionCodes }).ToArray();
+        var videoSeverities = severities is null ? null
+            : labelled.SelectMany(i => new[] { severities[i].Video0, severities[i].Video1 }).ToArray();
+        return CriterionMetrics.EvaluateAll(scores, codes, bootstrap, goodAbove, videoSeverities);
     }
 
     /// <summary>Judge A minus judge B on the same test pairs: paired bootstrap of strict accuracy and McNemar's test.</summary>
@@ -133,6 +135,33 @@ public static class Evaluator
         var tieAware = PreferenceAccuracy.PairedDifference(a.Score0, a.Score1, b.Score0, b.Score1, labels, PreferenceAccuracy.TieAwareTieCredit, options.Bootstrap);
         var mcnemar = McNemar.Test(PreferenceAccuracy.StrictCorrect(a.Score0, a.Score1, labels), PreferenceAccuracy.StrictCorrect(b.Score0, b.Score1, labels));
         return (strict, tieAware, mcnemar);
+    }
+
+    /// <summary>
+    /// Judge A minus judge B over training seeds on the same test pairs, strict and tie-aware accuracy: the mean over seeds
+    /// of each seed's paired difference, with the interval of a paired bootstrap over seeds, then pairs
+    /// (<see cref="SeedPairBootstrap"/>). <paramref name="a"/> holds one evaluation per seed; <paramref name="b"/> the same
+    /// seeds in the same order, or a single evaluation (a judge without training) that every seed is paired with.
+    /// </summary>
+    public static (Estimate StrictDifference, Estimate TieAwareDifference) CompareOverSeeds(IReadOnlyList<JudgeEvaluation> a,
+        IReadOnlyList<JudgeEvaluation> b, EvaluationOptions? options = null, bool cleanLabels = false)
+    {
+        options ??= new EvaluationOptions();
+        if (a.Count == 0) throw new ArgumentException("needs at least one seed's evaluation", nameof(a));
+        if (b.Count != 1 && b.Count != a.Count)
+            throw new ArgumentException($"b has {b.Count} evaluations: give one per seed of a ({a.Count}) or a single one", nameof(b));
+        var pairedB = Enumerable.Range(0, a.Count).Select(i => b[b.Count == 1 ? 0 : i]).ToList();
+        PreferenceLabel[] Labels(JudgeEvaluation e) =>
+            cleanLabels ? e.CleanLabels ?? throw new InvalidOperationException("no clean labels (no oracle)") : e.Labels;
+        var labels = Labels(a[0]);
+        foreach (var e in a.Concat(pairedB))
+        {
+            if (!e.Ran) throw new InvalidOperationException($"cannot compare: '{e.Judge}' did not run");
+            if (!Labels(e).SequenceEqual(labels)) throw new InvalidOperationException($"'{e.Judge}' was evaluated on other pairs than '{a[0].Judge}'");
+        }
+        Estimate Difference(double tieCredit) => PreferenceAccuracy.PairedDifferenceOverSeeds(
+            a.Select(e => (e.Score0, e.Score1)).ToList(), pairedB.Select(e => (e.Score0, e.Score1)).ToList(), labels, tieCredit, options.Bootstrap);
+        return (Difference(PreferenceAccuracy.StrictTieCredit), Difference(PreferenceAccuracy.TieAwareTieCredit));
     }
 
     // ---- JSON for results/ (the shape `mjvideo eval --json` prints) ----------------------------------------------
@@ -172,6 +201,10 @@ public static class Evaluator
             json["criteria"] = new JsonObject(criteria.Select(c => KeyValuePair.Create(c.Criterion, (JsonNode?)new JsonObject
             {
                 ["acc"] = ToJson(c.Accuracy), ["precision"] = ToJson(c.Precision), ["recall"] = ToJson(c.Recall), ["f1"] = ToJson(c.F1),
+                ["auc"] = ToJson(c.Auc), ["balanced_acc"] = ToJson(c.BalancedAccuracy), ["bad_recall"] = ToJson(c.BadRecall),
+                ["one_class"] = c.OneClass.IsOneClass, ["one_class_side"] = c.OneClass.Side,
+                ["predicted_bad_share"] = Number(c.OneClass.PredictedBadShare), ["true_bad_share"] = Number(c.OneClass.TrueBadShare),
+                ["severity_spearman"] = ToJson(c.SeverityCorrelation),
             })));
         if (e.GenAiBench is { } g)
             json["genai_bench"] = new JsonObject

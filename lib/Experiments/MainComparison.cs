@@ -13,7 +13,8 @@ namespace MjVideo.Experiments;
 /// <summary>MJ-Video minus one other judge on one family: per seed and over seeds.</summary>
 /// <param name="Other">the judge compared against (the best non-MoE judge of the family by mean test strict accuracy;
 /// choosing it on test favours it, so the comparison is conservative for MJ-Video)</param>
-/// <param name="MeanDifference">strict accuracy of MJ-Video minus the other, mean over seeds with a t interval</param>
+/// <param name="MeanDifference">strict accuracy of MJ-Video minus the other, mean over seeds, with the interval of a paired
+/// bootstrap over seeds, then test pairs (<see cref="Evaluator.CompareOverSeeds"/>)</param>
 /// <param name="RelativeGain">mean MJ-Video strict accuracy / the other's - 1 (the paper's +17.58% is this number)</param>
 /// <param name="PerSeed">per seed: the paired bootstrap difference on the test pairs and McNemar's test</param>
 public sealed record PairedComparison(string Family, string Other, bool Clean, Estimate MeanDifference, double RelativeGain,
@@ -110,14 +111,16 @@ public sealed class MainComparison(Workbook workbook, ExperimentSettings setting
         var evaluation = data[family].Evaluation;
         var options = runner.EvaluationOptions;
         var perSeed = new List<(long, Estimate, McNemarResult)>();
+        var (mjvideoSeeds, otherSeeds) = (new List<JudgeEvaluation>(), new List<JudgeEvaluation>());
         for (var i = 0; i < mjvideo.Records.Count; i++)
         {
             var other = best.Records[best.Records.Count == 1 ? 0 : i];
-            var (strict, _, mcnemar) = Evaluator.Compare(ExperimentLedger.Scores(mjvideo.Records[i], evaluation),
-                ExperimentLedger.Scores(other, evaluation), options, clean);
+            mjvideoSeeds.Add(ExperimentLedger.Scores(mjvideo.Records[i], evaluation));
+            otherSeeds.Add(ExperimentLedger.Scores(other, evaluation));
+            var (strict, _, mcnemar) = Evaluator.Compare(mjvideoSeeds[^1], otherSeeds[^1], options, clean);
             perSeed.Add((SeedOf(mjvideo.Records[i]), strict, mcnemar));
         }
-        var mean = Intervals.MeanOverSeeds(perSeed.Select(p => p.Item2.Value).ToArray());
+        var mean = Evaluator.CompareOverSeeds(mjvideoSeeds, otherSeeds, options, clean).StrictDifference;
         return new PairedComparison(family.Name(), best.Name, clean, mean, mjvideo.Metric(metric).Value / best.Metric(metric).Value - 1, perSeed);
     }
 
@@ -131,7 +134,7 @@ public sealed class MainComparison(Workbook workbook, ExperimentSettings setting
             new StringDataFrameColumn("family", comparisons.Select(c => c.Family)),
             new StringDataFrameColumn("labels", comparisons.Select(c => c.Clean ? "clean" : "published")),
             new StringDataFrameColumn("best non-MoE judge", comparisons.Select(c => c.Other)),
-            new StringDataFrameColumn("MJ-Video minus it (strict, mean over seeds)", comparisons.Select(c => c.MeanDifference.FormatValue())),
+            new StringDataFrameColumn("MJ-Video minus it (strict, mean over seeds; bootstrap over seeds, then pairs)", comparisons.Select(c => c.MeanDifference.FormatValue())),
             new StringDataFrameColumn("relative gain", comparisons.Select(c => RelativeText(c.RelativeGain))),
             new StringDataFrameColumn("per seed: paired bootstrap difference; McNemar p", comparisons.Select(c => string.Join("; ",
                 c.PerSeed.Select(s => string.Create(CultureInfo.InvariantCulture, $"seed {s.Seed}: {s.Difference.FormatValue()}, p = {s.McNemar.PValue:0.####}"))))),
@@ -219,14 +222,14 @@ public sealed class MainComparison(Workbook workbook, ExperimentSettings setting
         }
         var fixedRows = Rows(RuleFamily.FixedWeights);
         var noRouting = fixedRows.First(r => r.Name == HeadVariant.Baseline(JudgeKind.MultitaskSingle).Display);
-        var routingGain = ExperimentTables.PairedBySeed(fixedRows[0], noRouting);
+        var routingGain = ExperimentTables.PairedBySeed(fixedRows[0], noRouting, data[RuleFamily.FixedWeights].Evaluation, runner.EvaluationOptions);
         rows.Add(("H2 fixed-weights: routing adds nothing", $"MJ-Video minus multi-task single head (same losses, no routers): {Pts(routingGain)} points",
             !routingGain.HasInterval ? "n/a" : routingGain.Low > 0 ? "not supported: routing helps" : "supported: the interval is not above 0"));
         var controlGaps = settings.Families.SelectMany(f =>
         {
             var familyRows = Rows(f);
             return familyRows.Where(r => r.Group == ControlGroup && r.Records.Count > 0 && r.Name.StartsWith(familyRows[0].Name, StringComparison.Ordinal))
-                .Select(r => (Family: f.Name(), Control: r.Name, Gap: ExperimentTables.PairedBySeed(familyRows[0], r)));
+                .Select(r => (Family: f.Name(), Control: r.Name, Gap: ExperimentTables.PairedBySeed(familyRows[0], r, data[f].Evaluation, runner.EvaluationOptions)));
         }).ToList();
         rows.Add(("H5 the encoder fuses: MJ-Video on video + caption beats both modality controls",
             string.Join("; ", controlGaps.Select(g => $"{g.Family}, {g.Control.Split(" on ")[^1]}: {Pts(g.Gap)}")),

@@ -90,19 +90,59 @@ public static class ResultTables
             new Int32DataFrameColumn("seeds", cells.Select(c => c.Row.Records.Count)));
     }
 
-    /// <summary>Per-criterion accuracy and F1 (good as positive) for rows that score criteria.</summary>
+    /// <summary>
+    /// Per-criterion metrics for rows that score criteria: the one-class marker (with on how many seeds), AUC, balanced
+    /// accuracy and bad-class recall at the judge's own rule, the severity correlation over bad videos, and the official
+    /// good-class accuracy and F1. Records written before the first four existed show "not recorded" for them; their
+    /// one-class marker is still derived, from the counts behind accuracy, precision and recall.
+    /// </summary>
     public static DataFrame Criteria(IEnumerable<ResultRow> rows)
     {
         var cells = rows.Where(r => r.Ran && r.Records[0].Metrics["criteria"] is JsonObject)
             .SelectMany(r => ((JsonObject)r.Records[0].Metrics["criteria"]!).Select(c => (Row: r, Criterion: c.Key))).ToList();
+        string OwnScale(ResultRow row, string path) =>
+            !row.Records.All(r => Has(r, path)) ? "not recorded" : MetricTable.Correlation(row.Metric(path));
+        string Percent(ResultRow row, string path) => !row.Records.All(r => Has(r, path)) ? "not recorded" : row.Cell(path);
         return new DataFrame(
             new StringDataFrameColumn("family", cells.Select(c => c.Row.Family)),
             new StringDataFrameColumn("judge", cells.Select(c => c.Row.Name)),
             new StringDataFrameColumn("criterion", cells.Select(c => c.Criterion)),
+            new StringDataFrameColumn(MetricTable.OneClassColumn, cells.Select(c => OneClassMarker(c.Row, c.Criterion))),
+            new StringDataFrameColumn(MetricTable.AucColumn, cells.Select(c => OwnScale(c.Row, $"criteria.{c.Criterion}.auc"))),
+            new StringDataFrameColumn("balanced Acc", cells.Select(c => Percent(c.Row, $"criteria.{c.Criterion}.balanced_acc"))),
+            new StringDataFrameColumn("bad recall", cells.Select(c => Percent(c.Row, $"criteria.{c.Criterion}.bad_recall"))),
+            new StringDataFrameColumn(MetricTable.SeverityColumn, cells.Select(c => OwnScale(c.Row, $"criteria.{c.Criterion}.severity_spearman"))),
             new StringDataFrameColumn("Acc", cells.Select(c => c.Row.Cell($"criteria.{c.Criterion}.acc"))),
             new StringDataFrameColumn("F1 (good)", cells.Select(c => c.Row.Cell($"criteria.{c.Criterion}.f1"))),
             new Int32DataFrameColumn("n videos", cells.Select(c => c.Row.PairsN($"criteria.{c.Criterion}.acc"))),
             new Int32DataFrameColumn("seeds", cells.Select(c => c.Row.Records.Count)));
+    }
+
+    static bool Has(RunRecord record, string path) => path.Split('.').Aggregate((JsonNode?)record.Metrics, (node, part) => node?[part]) is not null;
+
+    /// <summary>"ONE-CLASS (good), 3/3 seeds" when the criterion is one-class on any seed of the row, else "".</summary>
+    public static string OneClassMarker(ResultRow row, string criterion)
+    {
+        var sides = row.Records.Select(r => OneClassOf(r, criterion)?.Side).ToList();
+        var flagged = sides.OfType<string>().ToList();
+        if (flagged.Count == 0) return "";
+        var side = string.Join("/", flagged.Distinct());
+        return row.Records.Count == 1 ? $"ONE-CLASS ({side})" : $"ONE-CLASS ({side}), {flagged.Count}/{row.Records.Count} seeds";
+    }
+
+    /// <summary>
+    /// The one-class check of one record's criterion: the evaluator's shares where recorded, otherwise derived from the
+    /// n of accuracy (related videos), precision (predicted good) and recall (labelled good); null when absent.
+    /// </summary>
+    public static OneClassCheck? OneClassOf(RunRecord record, string criterion)
+    {
+        if (record.Metrics["criteria"]?[criterion] is not JsonObject metrics) return null;
+        if (metrics["predicted_bad_share"] is JsonValue predicted && metrics["true_bad_share"] is JsonValue truth)
+            return new OneClassCheck(predicted.GetValue<double>(), truth.GetValue<double>());
+        int? N(string name) => metrics[name]?["n"]?.GetValue<int>();
+        if (N("acc") is not { } related || N("precision") is not { } predictedGood || N("recall") is not { } labelledGood || related == 0)
+            return null;
+        return new OneClassCheck((double)(related - predictedGood) / related, (double)(related - labelledGood) / related);
     }
 
     public static string Percent(double value, int decimals = 2) =>

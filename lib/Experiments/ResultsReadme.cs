@@ -82,9 +82,14 @@ public static class ResultsReadme
             text.AppendLine();
             text.AppendLine("### MJ-Video against the best non-MoE judge");
             text.AppendLine();
+            // Records made before the seeds-then-pairs bootstrap carry a t interval over seeds; say which one each table shows.
+            var bootstrapped = comparisons.All(c => ResultRow.EstimateAt(c, "difference").Method.StartsWith("paired bootstrap over", StringComparison.Ordinal));
+            var interval = bootstrapped
+                ? "the mean over seeds of the paired difference on the same test pairs, with the interval of a paired bootstrap over seeds, then pairs within each seed"
+                : "the per-seed paired difference on the same test pairs averaged over seeds with a t interval (records made before the seeds-then-pairs bootstrap)";
             text.AppendLine("Per family, the trained baseline or training-free judge with the highest mean test strict accuracy (chosen " +
-                            "on test, which favours it). `difference`: MJ-Video minus it, strict accuracy, the per-seed paired difference " +
-                            "on the same test pairs averaged over seeds with a t interval; `relative`: MJ-Video's mean / its mean - 1 " +
+                            $"on test, which favours it). `difference`: MJ-Video minus it, strict accuracy, {interval}; " +
+                            "`relative`: MJ-Video's mean / its mean - 1 " +
                             $"(the paper reports +17.58% on MJ-Bench-Video). {dataLine}");
             text.AppendLine();
             text.AppendLine(MarkdownSections.Table(

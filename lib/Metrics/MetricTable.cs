@@ -8,6 +8,9 @@ public sealed record PreferenceRow(string Judge, Estimate Strict, Estimate TieAw
 /// <summary>One judge's Table 1 results, one per aspect.</summary>
 public sealed record AspectRows(string Judge, IReadOnlyList<AspectResult> Aspects);
 
+/// <summary>One judge's per-criterion results.</summary>
+public sealed record CriterionRows(string Judge, IReadOnlyList<CriterionResult> Criteria);
+
 /// <summary>
 /// Turns metric results into DataFrames for the notebooks. Cells are "value [low, high]" strings in percent, so the
 /// interval travels with the number; the n behind each cell is its own column.
@@ -50,4 +53,36 @@ public static class MetricTable
             new Int32DataFrameColumn("n videos", rows.Select(r => r.Result.Accuracy.N)),
             new Int32DataFrameColumn("n pairs", rows.Select(r => r.Result.Strict.N)));
     }
+
+    /// <summary>
+    /// Per judge and criterion: the one-class marker first (so that a constant predictor is seen before its numbers),
+    /// AUC, balanced accuracy and bad-class recall at the judge's own rule, the severity correlation over bad videos,
+    /// then the official good-class Acc and F1, and the counts.
+    /// </summary>
+    public static DataFrame Criteria(IEnumerable<CriterionRows> judges)
+    {
+        Check.NotNull(judges, nameof(judges));
+        var rows = judges.SelectMany(j => j.Criteria.Select(c => (j.Judge, Result: c))).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("judge", rows.Select(r => r.Judge)),
+            new StringDataFrameColumn("criterion", rows.Select(r => r.Result.Criterion)),
+            new StringDataFrameColumn(OneClassColumn, rows.Select(r => r.Result.OneClass.Marker)),
+            new StringDataFrameColumn(AucColumn, rows.Select(r => Correlation(r.Result.Auc))),
+            new StringDataFrameColumn("balanced Acc", rows.Select(r => r.Result.BalancedAccuracy.FormatValue())),
+            new StringDataFrameColumn("bad recall", rows.Select(r => r.Result.BadRecall.FormatValue())),
+            new StringDataFrameColumn(SeverityColumn, rows.Select(r => Correlation(r.Result.SeverityCorrelation))),
+            new StringDataFrameColumn("Acc", rows.Select(r => r.Result.Accuracy.FormatValue())),
+            new StringDataFrameColumn("F1 (good)", rows.Select(r => r.Result.F1.FormatValue())),
+            new Int32DataFrameColumn("n videos", rows.Select(r => r.Result.Confusion.N)),
+            new Int32DataFrameColumn("n bad", rows.Select(r => r.Result.Confusion.N - r.Result.Confusion.LabelledPositive)));
+    }
+
+    public const string OneClassColumn = "one-class?";
+    public const string AucColumn = "AUC";
+    public const string SeverityColumn = "rho(reward, severity), bad videos";
+
+    /// <summary>An AUC or a correlation on its own scale, "0.912 [0.89, 0.93]"; "absent (no oracle)" for a severity
+    /// correlation without severities.</summary>
+    public static string Correlation(Estimate estimate) =>
+        estimate.Note == CriterionMetrics.NoOracleNote ? "absent (no oracle)" : estimate.FormatValue(scale: 1, decimals: 3, intervalDecimals: 2);
 }

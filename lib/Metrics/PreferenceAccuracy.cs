@@ -53,4 +53,19 @@ public static class PreferenceAccuracy
         PreferenceLabel[] labels, double tieCredit, BootstrapOptions bootstrap) =>
         Bootstrap.PairedMeanDifference(
             Credits(score0A, score1A, labels, tieCredit), Credits(score0B, score1B, labels, tieCredit), bootstrap);
+
+    /// <summary>
+    /// Accuracy of judge A minus judge B over training seeds, on the same pairs: per seed, each judge's scores of video 0
+    /// and video 1; the interval resamples seeds, then pairs within each (<see cref="SeedPairBootstrap"/>). A judge
+    /// without training seeds passes its one run's scores under every seed.
+    /// </summary>
+    public static Estimate PairedDifferenceOverSeeds(IReadOnlyList<(double[] Score0, double[] Score1)> judgeA,
+        IReadOnlyList<(double[] Score0, double[] Score1)> judgeB, PreferenceLabel[] labels, double tieCredit, BootstrapOptions bootstrap)
+    {
+        Check.NotNull(judgeA, nameof(judgeA));
+        Check.NotNull(judgeB, nameof(judgeB));
+        return SeedPairBootstrap.Difference(
+            judgeA.Select(s => Credits(s.Score0, s.Score1, labels, tieCredit)).ToList(),
+            judgeB.Select(s => Credits(s.Score0, s.Score1, labels, tieCredit)).ToList(), bootstrap);
+    }
 }
