@@ -41,9 +41,9 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [Description("Passes over the training videos (default: the mode's preset).")]
         public int? Epochs { get; init; }
 
-        [CommandOption("--balance")]
-        [Description("Weigh each criterion's good and bad classes equally in the criteria term (default for v2).")]
-        public bool? Balance { get; init; }
+        [CommandOption("--balance <on|off>")]
+        [Description("on: weigh each criterion's good and bad classes equally in the criteria term; off: the paper's alpha. Default: on for v2, off for v1.")]
+        public string? Balance { get; init; }
 
         [CommandOption("--criteria-only")]
         [Description("Train on the criteria term alone (relatedness, aspect and caption-word terms weigh 0).")]
@@ -58,6 +58,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             if (Encoder is not ("v1" or "v2")) return ValidationResult.Error($"--encoder {Encoder}: expected v1 or v2");
             if (LearningRate is <= 0) return ValidationResult.Error($"--lr must be positive, got {LearningRate}");
             if (Epochs is < 1) return ValidationResult.Error($"--epochs must be at least 1, got {Epochs}");
+            if (Balance is not (null or "on" or "off")) return ValidationResult.Error($"--balance {Balance}: expected on or off");
             return ValidationResult.Success();
         }
     }
@@ -70,7 +71,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         var v2 = settings.Encoder == "v2";
         var backboneConfig = (v2 ? preset.Backbone.ForV2() : preset.Backbone) with { Seed = settings.Seed };
         var weights = settings.CriteriaOnly ? new NeutralWeights(Criteria: 1, Related: 0, Aspects: 0, Words: 0) : preset.Pretrain.Weights;
-        weights = weights with { BalanceCriteria = settings.Balance ?? v2 };
+        weights = weights with { BalanceCriteria = settings.Balance is null ? v2 : settings.Balance == "on" };
         var pretrain = preset.Pretrain with
         {
             LearningRate = settings.LearningRate ?? preset.Pretrain.LearningRate,
