@@ -34,7 +34,7 @@ public static class CliErrors
     {
         if (error is AggregateException { InnerExceptions.Count: 1 } aggregate) error = aggregate.InnerExceptions[0];
         var (code, kind) = Classify(error);
-        var message = error is CommandAppException ? error.Message.Trim() : error.Message;
+        var message = kind == "interrupted" ? $"interrupted by {Interruption.Signal}" : error.Message.Trim();
         Console.Error.WriteLine(kind == "internal"
             ? $"internal error ({error.GetType().Name}): {message}; please report it with this trace:\n{error.StackTrace}"
             : $"error: {message}");
