@@ -109,9 +109,11 @@ public sealed class TrainedJudge : IJudge, IDisposable
 
     public JudgeAvailability Availability() => JudgeAvailability.Yes;
 
-    /// <summary>Whether the checkpoint's backbone opens the video files (all but precomputed states do).</summary>
-    bool ReadsVideoFiles => !BackboneFactory.Names.Contains(Checkpoint.Info.Backbone.Name, StringComparer.OrdinalIgnoreCase)
-                            || BackboneFactory.Find(Checkpoint.Info.Backbone.Name).NeedsVideoFiles;
+    /// <summary>Whether the checkpoint's backbone is a registered one that opens the video files (all but precomputed
+    /// states do). An unregistered backbone gets items with no path (<see cref="TrainingData.VideoItems"/>), so it cannot
+    /// read clips from the working directory either.</summary>
+    bool ReadsVideoFiles => BackboneFactory.Names.Contains(Checkpoint.Info.Backbone.Name, StringComparer.OrdinalIgnoreCase)
+                            && BackboneFactory.Find(Checkpoint.Info.Backbone.Name).NeedsVideoFiles;
 
     public async Task<IReadOnlyList<JudgedPair>> JudgeAsync(JudgeInput input, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {

@@ -30,6 +30,26 @@ public class ReliabilityTests
         Directory.Delete(root, recursive: true);
     }
 
+    sealed class CancelOnFirstReport(CancellationTokenSource source) : IProgress<int>
+    {
+        public void Report(int value) => source.Cancel();
+    }
+
+    [Fact]
+    public async Task A_generation_stopped_half_way_leaves_nothing_in_place()
+    {
+        var root = RepoPaths.NewTempDir("stopped");
+        using var stop = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new SynthBenchWriter().WriteAsync(new SynthConfig("test", 8, 1, 64, 16),
+            root, [PreferenceRules.Parse("additive")], new CancelOnFirstReport(stop), stop.Token));
+
+        Assert.False(File.Exists(Path.Combine(root, "test.json")));
+        Assert.False(Directory.Exists(Path.Combine(root, "videos", "test")), "no clip of an unfinished split may be in place");
+        Assert.Empty(Directory.GetDirectories(root));
+        Directory.Delete(root, recursive: true);
+    }
+
     // ---- 5. bytes that are not UTF-8 ----
 
     [Fact]
