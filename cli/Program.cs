@@ -1,10 +1,18 @@
+using System.Reflection;
+using MjVideo.Cli;
 using MjVideo.Cli.Commands;
 using Spectre.Console.Cli;
 
+Interruption.Install();
 var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("mjvideo");
+    config.SetApplicationVersion(VersionText());
+    // Unknown options are errors (a mistyped --jsn must not run the command without JSON), and every failure reaches
+    // one handler below: one exit-code scheme, errors on stderr, a JSON error object with --json.
+    config.UseStrictParsing();
+    config.PropagateExceptions();
     config.AddCommand<ReproduceCommand>("reproduce")
         .WithDescription("Generate the default data, execute every notebook in full mode, regenerate results/, figures/ and the README tables (resumable).");
     config.AddCommand<NotebooksCommand>("notebooks")
@@ -39,4 +47,19 @@ app.Configure(config =>
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Print the environment: versions, device, threads, tools found.");
 });
-return await app.RunAsync(args);
+try
+{
+    return await app.RunAsync(args, Interruption.Token);
+}
+catch (Exception e)
+{
+    return CliErrors.Report(e, args);
+}
+
+// "1.0.0 (commit 80f53a0b847c)": the build stamps the commit into the informational version ("1.0.0+<sha>").
+static string VersionText()
+{
+    var informational = typeof(ExitCodes).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+    var parts = informational.Split('+', 2);
+    return parts.Length == 2 ? $"{parts[0]} (commit {parts[1][..Math.Min(12, parts[1].Length)]})" : $"{informational} (commit unknown)";
+}

@@ -242,8 +242,7 @@ public sealed class BenchAllCommand : AsyncCommand<BenchAllCommand.Settings>
         var chosen = settings.Only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         if (chosen?.Except(Parts.Select(p => p.Name)).FirstOrDefault() is { } unknown)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] --only: unknown measurement '{Markup.Escape(unknown)}'; known: {string.Join(", ", Parts.Select(p => p.Name))}");
-            return 1;
+            throw new UsageException($"--only: unknown measurement '{unknown}'; known: {string.Join(", ", Parts.Select(p => p.Name))}");
         }
         var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
         var parts = new List<BenchPart>();
@@ -302,7 +301,7 @@ public sealed class BenchAllCommand : AsyncCommand<BenchAllCommand.Settings>
         await process.WaitForExitAsync(cancellation);
         if (process.ExitCode != 0)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(command)} exited with {process.ExitCode}");
+            Console.Error.WriteLine($"error: {command} exited with {process.ExitCode}");
             return null;
         }
         var source = $"output of '{command}'";
@@ -341,8 +340,7 @@ public sealed class BenchReadmeCommand : Command<BenchReadmeCommand.Settings>
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
+            return CliErrors.Report(e, context.Arguments);
         }
     }
 }

@@ -40,7 +40,7 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var workbook = Workbook.Open();
+        var workbook = Workbook.OpenAnywhere();
         var data = EvaluationData.Load(settings.Data, settings.Split);
         var judge = await JudgeCatalog.CreateAsync(settings.Model, data, workbook, settings.Seed, cancellation);
         var options = new EvaluationOptions();

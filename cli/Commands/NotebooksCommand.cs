@@ -35,6 +35,9 @@ public sealed class NotebooksCommand : AsyncCommand<NotebooksCommand.Settings>
     {
         var suite = new NotebookSuite(workbook);
         var specs = suite.Discover(only);
+        if (specs.Count == 0 && only is not null)
+            throw new UsageException($"--only {only}: no notebook name contains it; the notebooks are " +
+                                     string.Join(", ", suite.Discover().Select(s => s.FileName)));
         Console.WriteLine($"{(workbook.IsQuick ? Workbook.QuickBanner : "FULL mode")}: {specs.Count} notebook(s) in {suite.NotebooksDir}");
         var runs = new List<NotebookRun>();
         foreach (var spec in specs)

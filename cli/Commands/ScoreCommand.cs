@@ -21,8 +21,9 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         public string Caption { get; init; } = "";
 
         [CommandArgument(0, "<VIDEO>")]
-        [Description("A video file (for the precomputed backbone: its id in the states file, e.g. test/0_0.mp4), or a folder: every .mp4 in it " +
-                     "is scored against the caption, decoding overlapped with batched scoring.")]
+        [Description("A video file (for the precomputed backbone: its id in the states file, e.g. test/0_0.mp4), or a folder: every video " +
+                     "file in it (.mp4 .m4v .mov .mkv .webm .avi, any case) is scored against the caption, decoding overlapped with batched " +
+                     "scoring; other entries are skipped and listed, and files that fail are reported while the others are scored.")]
         public string Video { get; init; } = "";
 
         [CommandArgument(1, "[VIDEO2]")]
@@ -42,6 +43,10 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         [DefaultValue(32)]
         public int Batch { get; init; }
 
+        [CommandOption("--recursive")]
+        [Description("With a folder: also score the videos in its subfolders (otherwise they are skipped and listed).")]
+        public bool Recursive { get; init; }
+
         [CommandOption("--decoders <N>")]
         [Description("With a folder: videos decoded at once (default: the core count).")]
         [DefaultValue(0)]
@@ -51,47 +56,53 @@ public sealed class ScoreCommand : AsyncCommand<ScoreCommand.Settings>
         {
             if (Model.Length == 0) return ValidationResult.Error("--model CHECKPOINT is required");
             if (!Directory.Exists(Model)) return ValidationResult.Error($"no checkpoint folder at {Model}");
-            return Caption.Length == 0 ? ValidationResult.Error("--caption TEXT is required") : ValidationResult.Success();
+            if (Caption.Length == 0) return ValidationResult.Error("--caption TEXT is required");
+            if (Batch < 1) return ValidationResult.Error($"--batch {Batch}: give at least 1 video per forward pass");
+            if (Decoders < 0) return ValidationResult.Error($"--decoders {Decoders}: give 0 (the core count) or more");
+            return ValidationResult.Success();
         }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
+        if (Directory.Exists(settings.Video))
+        {
+            if (settings.Video2 is not null) throw new UsageException("a folder is scored on its own; give no second video");
+            var folder = await ScoreReport.ScoreFolderAsync(settings.Model, settings.Caption, settings.Video,
+                new RewardPipelineOptions(settings.Batch, settings.Decoders), settings.Recursive, cancellation: cancellation);
+            if (settings.Json) Console.WriteLine(ScoreReport.ToJson(folder.Report));
+            else PrintScores(folder);
+            if (folder.Failed.Count == 0) return ExitCodes.Success;
+            Console.Error.WriteLine($"error: {folder.Failed.Count} of {folder.Failed.Count + folder.Scored.Count} video file(s) could not be scored:");
+            foreach (var failure in folder.Failed) Console.Error.WriteLine($"  {failure.Video.Path}: {failure.Reason}");
+            return ExitCodes.Failed;
+        }
+        if (settings.Recursive) throw new UsageException("--recursive applies to a folder; the first argument is not one");
         var videos = settings.Video2 is null ? new[] { settings.Video } : [settings.Video, settings.Video2];
-        try
-        {
-            if (Directory.Exists(settings.Video))
-            {
-                if (settings.Video2 is not null) throw new ArgumentException("a folder is scored on its own; give no second video");
-                var pipeline = new RewardPipelineOptions(settings.Batch, settings.Decoders);
-                pipeline.Validate();
-                var (folderReport, scored) = await ScoreReport.ScoreFolderAsync(settings.Model, settings.Caption, settings.Video, pipeline,
-                    cancellation: cancellation);
-                if (settings.Json) Console.WriteLine(ScoreReport.ToJson(folderReport));
-                else PrintScores(scored);
-                return 0;
-            }
-            var (report, judged) = await ScoreReport.ScoreAsync(settings.Model, settings.Caption, videos, settings.States, cancellation);
-            if (settings.Json) Console.WriteLine(ScoreReport.ToJson(report));
-            else PrintTables(judged);
-            return 0;
-        }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException
-                                      or MissingStatesException)
-        {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
-        }
+        var (report, judged) = await ScoreReport.ScoreAsync(settings.Model, settings.Caption, videos, settings.States, cancellation);
+        if (settings.Json) Console.WriteLine(ScoreReport.ToJson(report));
+        else PrintTables(judged);
+        return ExitCodes.Success;
     }
 
-    /// <summary>One row per file, in file order, and the best one.</summary>
-    static void PrintScores(IReadOnlyList<VideoJudgement> videos)
+    /// <summary>One row per file, in file order (failed ones with their reason), the best one, and what was skipped.</summary>
+    static void PrintScores(FolderScores folder)
     {
-        var table = new Table().AddColumn("video").AddColumn(new TableColumn("score").RightAligned());
-        foreach (var v in videos) table.AddRow(Markup.Escape(v.VideoId), F(v.Score));
+        var table = new Table().AddColumn("video").AddColumn(new TableColumn("score").RightAligned()).AddColumn("problem");
+        var failed = folder.Failed.ToDictionary(f => f.Video.VideoId, f => f.Reason);
+        var rows = folder.Scored.Select(v => (Id: v.VideoId, Score: F(v.Score), Problem: ""))
+            .Concat(failed.Select(f => (Id: f.Key, Score: "-", Problem: f.Value)))
+            .OrderBy(r => r.Id, StringComparer.Ordinal);
+        foreach (var row in rows) table.AddRow(Markup.Escape(row.Id), row.Score, Markup.Escape(row.Problem));
         AnsiConsole.Write(table);
-        var best = videos.MaxBy(v => v.Score)!;
-        AnsiConsole.MarkupLine($"{videos.Count} videos; highest score: [bold]{Markup.Escape(best.VideoId)}[/] ({F(best.Score)})");
+        if (folder.Scored.MaxBy(v => v.Score) is { } best)
+            AnsiConsole.MarkupLine($"{folder.Scored.Count} videos scored; highest score: [bold]{Markup.Escape(best.VideoId)}[/] ({F(best.Score)})");
+        if (folder.Failed.Count > 0) AnsiConsole.MarkupLine($"{folder.Failed.Count} video file(s) failed (listed above)");
+        if (folder.Skipped.Count > 0)
+        {
+            AnsiConsole.MarkupLine($"{folder.Skipped.Count} entr{(folder.Skipped.Count == 1 ? "y" : "ies")} skipped:");
+            foreach (var skipped in folder.Skipped) Console.WriteLine($"  {skipped.Path}: {skipped.Reason}");
+        }
     }
 
     static string F(double? value) => value is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";

@@ -38,23 +38,25 @@ public sealed class StatsCommand : Command<StatsCommand.Settings>
         {
             try { PreferenceDatasets.ParseFormat(Format); }
             catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
-            return File.Exists(Dataset) ? ValidationResult.Success() : ValidationResult.Error($"dataset file {Dataset} not found");
+            if (Directory.Exists(Dataset))
+            {
+                var files = Directory.GetFiles(Dataset, "*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+                return ValidationResult.Error($"{Dataset} is a folder; give one dataset file in it" +
+                    (files.Count > 0 ? $" ({string.Join(", ", files)})" : ", such as DIR/test.json (it holds no .json file)"));
+            }
+            if (!File.Exists(Dataset)) return ValidationResult.Error($"dataset file {Dataset} not found");
+            if (Videos is not null && File.Exists(Videos))
+                return ValidationResult.Error($"--videos {Videos} is a file; give the folder the dataset's video paths are relative to (usually DIR/videos)");
+            if (Videos is not null && !Directory.Exists(Videos))
+                return ValidationResult.Error($"--videos {Videos}: no such folder; give the folder the dataset's video paths are relative to (usually DIR/videos)");
+            return ValidationResult.Success();
         }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        PreferenceDataset dataset;
-        try
-        {
-            dataset = PreferenceDatasets.Read(PreferenceDatasets.ParseFormat(settings.Format), settings.Dataset, settings.Videos,
-                settings.IncludeDiscarded);
-        }
-        catch (Exception e) when (e is DatasetFormatException or DirectoryNotFoundException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+        var dataset = PreferenceDatasets.Read(PreferenceDatasets.ParseFormat(settings.Format), settings.Dataset, settings.Videos,
+            settings.IncludeDiscarded);
         var stats = DatasetStats.Compute(dataset);
         if (settings.Json) Console.WriteLine(stats.ToJson());
         else PrintTables(stats);

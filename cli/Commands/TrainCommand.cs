@@ -92,9 +92,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 try { ParseRates(LearningRateGrid); }
                 catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
             }
-            if (Resume && !Directory.Exists(Out)) return ValidationResult.Error($"--resume: no checkpoint at {Out}");
-            if (!Resume && Directory.Exists(Out))
-                return ValidationResult.Error($"{Out} exists; pass --resume to continue it, or choose another --out");
+            // Whether --out exists is checked once the run holds the folder's lock: another run may be creating it now.
             return ValidationResult.Success();
         }
     }
@@ -117,18 +115,39 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         return rates.Length > 0 ? rates : throw new ArgumentException("--lr-grid: give at least one rate");
     }
 
+    /// <summary>
+    /// Holds the checkpoint folder's lock for the whole run, so that a second run to the same --out fails at once naming
+    /// this one. On SIGINT or SIGTERM the trainer stops between steps and saves a checkpoint; the run then says where
+    /// <c>--resume</c> continues and exits with 130 or 143.
+    /// </summary>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
+        using var folderLock = CheckpointFolders.Lock(settings.Out);
+        foreach (var line in CheckpointFolders.Recover(settings.Out)) Console.Error.WriteLine(line);
+        if (settings.Resume && !Directory.Exists(settings.Out)) throw new UsageException($"--resume: no checkpoint at {settings.Out}");
+        if (!settings.Resume && Directory.Exists(settings.Out))
+            throw new UsageException($"{settings.Out} exists; pass --resume to continue it, or choose another --out");
         try
         {
             return Run(settings, cancellation);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException
-                                      or DatasetFormatException or TrainingDivergedException or KeyNotFoundException)
+        catch (OperationCanceledException) when (Interruption.Signal is not null)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
+            Console.Error.WriteLine(InterruptedMessage(settings));
+            return Interruption.ExitCode;
         }
+    }
+
+    static string InterruptedMessage(Settings settings)
+    {
+        if (settings.LearningRateGrid is not null)
+            return $"interrupted; a learning-rate search cannot be resumed (its runs so far are in {Path.GetFullPath(settings.Out)}.lr-search)";
+        if (!Directory.Exists(settings.Out)) return "interrupted before the first step; nothing was saved";
+        var checkpoint = TrainingCheckpoint.Read(settings.Out);
+        var progress = checkpoint.Info.Progress;
+        var stage = checkpoint.Config.Stages[Math.Min(progress.StageIndex, checkpoint.Config.Stages.Count - 1)].Stage;
+        return $"interrupted at step {progress.GlobalStep}; `--resume` continues from epoch {progress.Epoch + 1} " +
+               $"(stage {stage}, pair {progress.Position} of the epoch), saved in {checkpoint.Directory}";
     }
 
     static int Run(Settings settings, CancellationToken cancellation)

@@ -159,8 +159,7 @@ public sealed class TuneCommand : AsyncCommand<TuneCommand.Settings>
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or TrainingDivergedException
                                       or TuningDivergedException or InvalidOperationException)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
+            return CliErrors.Report(e, context.Arguments);
         }
     }
 

@@ -21,7 +21,9 @@ public sealed record BackboneSpec
     /// <summary>Seeds the initial weights of a trainable backbone.</summary>
     public long Seed { get; init; }
 
-    /// <summary>Where clip and feature caches live (usually Workbook.CacheDir).</summary>
+    /// <summary>Where clip and feature caches live (usually Workbook.CacheDir); null: <see cref="Core.Workbook.DefaultCacheDir"/>.
+    /// Never saved: a checkpoint read on another machine or by another user finds its caches there.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? CacheDir { get; init; }
 
     /// <summary>Backbone-specific settings as text (frame count, input size, ...), printed with results.</summary>
@@ -54,10 +56,10 @@ public static class BackboneFactory
                 HiddenSize: spec.HiddenSize ?? 128, Seed: spec.Seed,
                 MaxCaptionTokens: spec.Options.TryGetValue("max_caption_tokens", out var tokens) ? int.Parse(tokens) : 32,
                 Modalities: spec.Options.TryGetValue("modalities", out var m) ? Enum.Parse<Tiny.TinyModalities>(m, ignoreCase: true) : Tiny.TinyModalities.VideoAndCaption)
-            { Preprocessing = PreprocessingOf(spec) }, spec.CacheDir));
+            { Preprocessing = PreprocessingOf(spec) }, spec.CacheDir ?? Core.Workbook.DefaultCacheDir()));
         Register("pretrained", "frozen ResNet-18 + MiniLM encoders with a trainable fusion", needsVideoFiles: true, spec =>
             new Pretrained.PretrainedFusionBackbone(new Pretrained.PretrainedFusionConfig(HiddenSize: spec.HiddenSize ?? 128, Seed: spec.Seed)
-            { Preprocessing = PreprocessingOf(spec) }, spec.CacheDir ?? throw new ArgumentException("the pretrained backbone needs a cache folder")));
+            { Preprocessing = PreprocessingOf(spec) }, spec.CacheDir ?? Core.Workbook.DefaultCacheDir()));
     }
 
     /// <summary>The frame rule from a spec's options ("frames", "sampling"); the paper's 8-frame rule otherwise.</summary>

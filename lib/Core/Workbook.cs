@@ -20,12 +20,41 @@ public sealed record Workbook(string Root, RunMode Mode, string ScratchRoot)
         var root = Environment.GetEnvironmentVariable(RootVariable) is { Length: > 0 } r
             ? Path.GetFullPath(r)
             : FindRoot(startDirectory ?? Directory.GetCurrentDirectory());
-        var chosen = mode ?? ParseMode(Environment.GetEnvironmentVariable(ModeVariable)) ?? RunMode.Quick;
-        var scratch = Environment.GetEnvironmentVariable(ScratchVariable) is { Length: > 0 } s
-            ? Path.GetFullPath(s)
-            : Path.Combine(Path.GetTempPath(), "mjvideo-quick");
-        return new Workbook(root, chosen, scratch);
+        return new Workbook(root, ChosenMode(mode), ScratchFromEnvironment());
     }
+
+    static RunMode ChosenMode(RunMode? mode) => mode ?? ParseMode(Environment.GetEnvironmentVariable(ModeVariable)) ?? RunMode.Quick;
+
+    static string ScratchFromEnvironment() => Environment.GetEnvironmentVariable(ScratchVariable) is { Length: > 0 } s
+        ? Path.GetFullPath(s)
+        : Path.Combine(Path.GetTempPath(), "mjvideo-quick");
+
+    /// <summary>
+    /// A workbook for commands that also run outside the repository (score, eval): the repository's when there is one
+    /// (<see cref="RootVariable"/>, else above the working directory), otherwise the per-user folder
+    /// <see cref="PerUserRoot"/>, so that caches and scratch results still have a home.
+    /// </summary>
+    public static Workbook OpenAnywhere(RunMode? mode = null)
+    {
+        try
+        {
+            return Open(mode);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return new Workbook(PerUserRoot, ChosenMode(mode), ScratchFromEnvironment());
+        }
+    }
+
+    /// <summary>Where caches live when nothing names a folder: <see cref="RootVariable"/>'s data/cache, else the working
+    /// tree's, else the per-user folder's.</summary>
+    public static string DefaultCacheDir() => OpenAnywhere().CacheDir;
+
+    /// <summary>$XDG_CACHE_HOME/mjvideo, else ~/.cache/mjvideo.</summary>
+    public static string PerUserRoot =>
+        Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "mjvideo");
 
     public static RunMode? ParseMode(string? text) => text?.Trim().ToLowerInvariant() switch
     {

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.IO.Compression;
 using System.Text.Json;
 
@@ -112,17 +114,43 @@ internal sealed class JsonItem
 /// <summary>Opening dataset files: plain or gzip-compressed (SafeSora ships <c>config-test.json.gz</c>), parsed strictly.</summary>
 internal static class DatasetFiles
 {
-    /// <summary>The file's text; gzip is recognised by its magic bytes, not by its name.</summary>
+    /// <summary>
+    /// The file's text; gzip is recognised by its magic bytes, not by its name. The bytes must be UTF-8 (JSON's encoding):
+    /// anything else is an error naming the byte offset, never text with replacement characters in it.
+    /// </summary>
     public static string ReadText(string path)
     {
         var bytes = File.ReadAllBytes(path);
-        if (bytes is [0x1f, 0x8b, ..])
+        var compressed = bytes is [0x1f, 0x8b, ..];
+        if (compressed)
         {
             using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-            using var reader = new StreamReader(gzip);
-            return reader.ReadToEnd();
+            using var text = new MemoryStream();
+            gzip.CopyTo(text);
+            bytes = text.ToArray();
         }
-        return new StreamReader(new MemoryStream(bytes)).ReadToEnd();
+        var start = bytes is [0xEF, 0xBB, 0xBF, ..] ? 3 : 0;   // a byte-order mark is allowed and skipped
+        if (FirstInvalidUtf8(bytes, start) is { } offset)
+            throw new DatasetFormatException(path,
+                $"not UTF-8 text: byte {offset} (0-based{(compressed ? ", in the decompressed text" : "")}) is 0x{bytes[offset]:X2}, " +
+                "which starts no valid UTF-8 sequence; save the file as UTF-8");
+        return Encoding.UTF8.GetString(bytes, start, bytes.Length - start);
+    }
+
+    /// <summary>The offset of the first byte that does not begin a complete, valid UTF-8 sequence; null when all are valid.</summary>
+    static int? FirstInvalidUtf8(byte[] bytes, int start)
+    {
+        for (var i = start; i < bytes.Length;)
+        {
+            if (bytes[i] < 0x80)
+            {
+                i++;
+                continue;
+            }
+            if (Rune.DecodeFromUtf8(bytes.AsSpan(i), out _, out var consumed) != OperationStatus.Done) return i;
+            i += consumed;
+        }
+        return null;
     }
 
     public static JsonDocument Parse(string path, string text, string? where = null)

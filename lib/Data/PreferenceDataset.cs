@@ -83,7 +83,9 @@ public sealed record PreferenceDataset
     public string ResolveVideo(PreferencePair pair, int video) => ResolveVideo(pair.VideoPath(video));
 
     public string ResolveVideo(string path) => VideoPaths.Resolve(
-        VideosRoot ?? throw new InvalidOperationException($"{SourceFile}: no videos root was given, so video paths cannot be resolved"),
+        VideosRoot ?? throw new DirectoryNotFoundException(
+            $"{SourceFile}: no videos folder, so its video paths cannot be resolved (they resolve against the dataset's " +
+            $"videos folder only, never the working directory; expected {Path.Combine(Path.GetDirectoryName(SourceFile) ?? "", "videos")})"),
         path);
 }
 

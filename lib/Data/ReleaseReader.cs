@@ -67,7 +67,9 @@ public static class ReleaseReader
         {
             Format = DatasetFormat.Release, SourceFile = file, Pairs = pairs, Extras = extras, DiscardedCount = discarded,
         };
-        return VideoPaths.WithVideoCheck(dataset, videosRoot, failOnMissingVideos);
+        var checkedDataset = VideoPaths.WithVideoCheck(dataset, videosRoot, failOnMissingVideos);
+        SplitManifest.Verify(file, checkedDataset.VideosRoot);
+        return checkedDataset;
     }
 
     static (PreferencePair Pair, ExtraFields Extra) ReadPair(JsonItem item, string file, int index)

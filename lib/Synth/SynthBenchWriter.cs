@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MjVideo.Core;
 using MjVideo.Data;
 using MjVideo.Video;
 
@@ -15,6 +16,9 @@ public sealed record GenerationReport(string Split, int Pairs, IReadOnlyList<str
 /// <c>&lt;split&gt;.oracle.json</c>, and the clips at <c>videos/&lt;split&gt;/&lt;i&gt;_0.mp4</c> and <c>_1.mp4</c>. With
 /// several rule families the videos are the same for all of them (the families differ only in their labels), so
 /// they are written once under <c>DIR/videos</c> and each <c>DIR/&lt;family&gt;/videos</c> links to that folder.
+/// A split is written whole or not at all: one run at a time per split and folder (<see cref="FolderLock"/>), everything
+/// written into a staging folder first and moved into place when complete, with <c>&lt;split&gt;.manifest.json</c>
+/// (<see cref="SplitManifest"/>) last, which readers check.
 /// </summary>
 public sealed class SynthBenchWriter(VideoDecoder? decoder = null)
 {
@@ -34,7 +38,27 @@ public sealed class SynthBenchWriter(VideoDecoder? decoder = null)
         if (families.Count == 0) throw new ArgumentException("at least one rule family is needed", nameof(families));
         var clock = Stopwatch.StartNew();
         outDir = Path.GetFullPath(outDir);
-        var videosRoot = Path.Combine(outDir, "videos");
+        Directory.CreateDirectory(outDir);
+        using var writing = FolderLock.Acquire(Path.Combine(outDir, config.Split), "mjvideo generate");
+        RemoveLeftovers(outDir, config.Split);
+        var staging = Path.Combine(outDir, $".{config.Split}.tmp-{Guid.NewGuid():N}");
+        try
+        {
+            var report = await WriteStagedAsync(config, outDir, staging, families, progress, cancellation).ConfigureAwait(false);
+            MoveIntoPlace(staging, outDir, config.Split, families);
+            return report with { Elapsed = clock.Elapsed };
+        }
+        finally
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>Writes the whole split under <paramref name="staging"/>, laid out as it will be under <paramref name="outDir"/>.</summary>
+    async Task<GenerationReport> WriteStagedAsync(SynthConfig config, string outDir, string staging, IReadOnlyList<RuleFamily> families,
+        IProgress<int>? progress, CancellationToken cancellation)
+    {
+        var videosRoot = Path.Combine(staging, "videos");
         Directory.CreateDirectory(Path.Combine(videosRoot, config.Split));
 
         var annotatorWeights = PreferenceRules.AnnotatorWeights(config.Seed);
@@ -68,16 +92,53 @@ public sealed class SynthBenchWriter(VideoDecoder? decoder = null)
         var written = new List<string>();
         foreach (var family in families)
         {
-            var dir = families.Count == 1 ? outDir : Path.Combine(outDir, family.Name());
+            var relative = families.Count == 1 ? "" : family.Name();
+            var dir = Path.Combine(staging, relative);
             Directory.CreateDirectory(dir);
-            if (families.Count > 1) LinkVideos(Path.Combine(dir, "videos"), videosRoot);
-            var jsonPath = Path.Combine(dir, $"{config.Split}.json");
+            var jsonPath = Path.Combine(outDir, relative, $"{config.Split}.json");
+            var stagedJson = Path.Combine(dir, $"{config.Split}.json");
             var extras = pairs.Select(_ => ExtraFieldsFor(config, family)).ToList();
-            ReleaseWriter.Write(jsonPath, pairs.Select(p => p.ToPreferencePair(family, jsonPath, config.Split)).ToList(), extras);
+            var preferencePairs = pairs.Select(p => p.ToPreferencePair(family, jsonPath, config.Split)).ToList();
+            ReleaseWriter.Write(stagedJson, preferencePairs, extras);
             SynthOracle.Build(config, family, pairs, annotatorWeights).Write(Path.Combine(dir, $"{config.Split}.oracle.json"));
+            SplitManifest.Create(config.Split, stagedJson, videosRoot, preferencePairs.SelectMany(p => new[] { p.Video0, p.Video1 }))
+                .Write(SplitManifest.PathFor(stagedJson));
             written.Add(jsonPath);
         }
-        return new GenerationReport(config.Split, config.Pairs, written, clock.Elapsed, bytes);
+        return new GenerationReport(config.Split, config.Pairs, written, TimeSpan.Zero, bytes);
+    }
+
+    /// <summary>
+    /// Moves a complete staged split into place: the videos folder first, then per family the oracle, the JSON and the
+    /// manifest last. Until the manifest is in place, what a reader finds does not match the manifest there, so a run
+    /// killed half-way is detected rather than read.
+    /// </summary>
+    static void MoveIntoPlace(string staging, string outDir, string split, IReadOnlyList<RuleFamily> families)
+    {
+        var videos = Path.Combine(outDir, "videos", split);
+        Directory.CreateDirectory(Path.GetDirectoryName(videos)!);
+        var old = Path.Combine(outDir, $".{split}.old-{Guid.NewGuid():N}");
+        if (Directory.Exists(videos)) Directory.Move(videos, old);
+        Directory.Move(Path.Combine(staging, "videos", split), videos);
+        foreach (var family in families)
+        {
+            var relative = families.Count == 1 ? "" : family.Name();
+            var dir = Path.Combine(outDir, relative);
+            Directory.CreateDirectory(dir);
+            if (families.Count > 1) LinkVideos(Path.Combine(dir, "videos"), Path.Combine(outDir, "videos"));
+            var stagedJson = Path.Combine(staging, relative, $"{split}.json");
+            foreach (var file in new[] { $"{split}.oracle.json", $"{split}.json", Path.GetFileName(SplitManifest.PathFor(stagedJson)) })
+                File.Move(Path.Combine(staging, relative, file), Path.Combine(dir, file), overwrite: true);
+        }
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+    }
+
+    /// <summary>Staging and replaced folders of this split left by runs that were killed (the caller holds the lock).</summary>
+    static void RemoveLeftovers(string outDir, string split)
+    {
+        foreach (var kind in new[] { "tmp", "old" })
+            foreach (var dir in Directory.GetDirectories(outDir, $".{split}.{kind}-*"))
+                Directory.Delete(dir, recursive: true);
     }
 
     static ExtraFields ExtraFieldsFor(SynthConfig config, RuleFamily family)

@@ -30,6 +30,9 @@ public sealed record RewardPipelineOptions(int BatchSize = 32, int Decoders = 0,
         $"batches of {BatchSize}, at most {DecoderCount} videos prepared at once, {PrefetchCount} ahead of scoring, {TorchThreads} torch thread(s)";
 }
 
+/// <summary>A video the pipeline could not prepare, and why (the preparation's error message).</summary>
+public sealed record VideoFailure(VideoItem Video, string Reason);
+
 /// <summary>What one <see cref="RewardPipeline.ScoreAsync"/> run did.</summary>
 /// <param name="PrepareSeconds">preparation time summed over the decoders (it overlaps with scoring)</param>
 /// <param name="ScoringSeconds">time the scoring stage spent joining batches and running the model</param>
@@ -52,7 +55,8 @@ public sealed record RewardPipelineStats(int Videos, int Batches, double WallSec
 /// model once per batch.</item>
 /// </list>
 /// The results equal <see cref="ScoreSequentiallyAsync"/> with the same batch size: the same batches reach the model.
-/// The first failure (a file that does not decode, a model error) stops both stages and is thrown.
+/// In <see cref="ScoreAsync"/> the first failure (a file that does not decode, a model error) stops both stages and is
+/// thrown; <see cref="ScoreEachAsync"/> instead records a video that fails to prepare and scores all the others.
 /// </summary>
 public sealed class RewardPipeline(RewardModel model, RewardPipelineOptions? options = null)
 {
@@ -65,16 +69,36 @@ public sealed class RewardPipeline(RewardModel model, RewardPipelineOptions? opt
     public async Task<IReadOnlyList<VideoJudgement>> ScoreAsync(IReadOnlyList<VideoItem> videos, IProgress<int>? progress = null,
         CancellationToken cancellation = default)
     {
+        var (results, _) = await RunAsync(videos, keepGoing: false, progress, cancellation).ConfigureAwait(false);
+        return results.Select(r => r!).ToArray();
+    }
+
+    /// <summary>
+    /// Scores every video that can be prepared, in order; a video whose preparation fails (a file that is not a video,
+    /// is damaged, or has no states) gets a null score and its reason, and the others are still scored. A model error
+    /// still stops the run: it is not a problem of one file.
+    /// </summary>
+    public async Task<(IReadOnlyList<VideoJudgement?> Scores, IReadOnlyList<VideoFailure> Failures)> ScoreEachAsync(
+        IReadOnlyList<VideoItem> videos, IProgress<int>? progress = null, CancellationToken cancellation = default)
+    {
+        var (results, failures) = await RunAsync(videos, keepGoing: true, progress, cancellation).ConfigureAwait(false);
+        return (results, failures.OrderBy(f => f.Key).Select(f => f.Value).ToList());
+    }
+
+    async Task<(VideoJudgement?[] Results, System.Collections.Concurrent.ConcurrentDictionary<int, VideoFailure> Failures)> RunAsync(
+        IReadOnlyList<VideoItem> videos, bool keepGoing, IProgress<int>? progress, CancellationToken cancellation)
+    {
         Options.Validate();
-        if (videos.Count == 0) return [];
+        var failures = new System.Collections.Concurrent.ConcurrentDictionary<int, VideoFailure>();
+        if (videos.Count == 0) return ([], failures);
         var clock = Stopwatch.StartNew();
-        var results = new VideoJudgement[videos.Count];
+        var results = new VideoJudgement?[videos.Count];
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var window = new SemaphoreSlim(Options.PrefetchCount);
         // Never full: the window admits at most PrefetchCount videos between preparation and scoring.
-        var channel = Channel.CreateBounded<(int Index, BackboneInputs Inputs)>(
+        var channel = Channel.CreateBounded<(int Index, BackboneInputs? Inputs)>(
             new BoundedChannelOptions(Options.PrefetchCount) { SingleReader = true, SingleWriter = false });
-        var decoders = new DecoderStage(model.Backbone, videos, Options.DecoderCount);
+        var decoders = new DecoderStage(model.Backbone, videos, Options.DecoderCount, keepGoing ? failures : null);
         var scoring = new ScoringTimes();
 
         var decoding = decoders.RunAsync(window, channel.Writer, stop);
@@ -86,12 +110,12 @@ public sealed class RewardPipeline(RewardModel model, RewardPipelineOptions? opt
         finally
         {
             // Whatever was prepared but never scored (after a failure) is released here.
-            while (channel.Reader.TryRead(out var left)) left.Inputs.Dispose();
+            while (channel.Reader.TryRead(out var left)) left.Inputs?.Dispose();
             window.Dispose();
         }
         LastRun = new RewardPipelineStats(videos.Count, scoring.Batches, clock.Elapsed.TotalSeconds, decoders.PrepareSeconds,
             scoring.Busy.Elapsed.TotalSeconds, scoring.Waiting.Elapsed.TotalSeconds, decoders.MaxConcurrent);
-        return results;
+        return (results, failures);
     }
 
     /// <summary>
@@ -123,14 +147,15 @@ public sealed class RewardPipeline(RewardModel model, RewardPipelineOptions? opt
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         // A slot per video and one per worker for its final look at the queue: nothing is scored, so none is released.
         using var unbounded = new SemaphoreSlim(videos.Count + Options.DecoderCount);
-        var channel = Channel.CreateUnbounded<(int Index, BackboneInputs Inputs)>();
+        var channel = Channel.CreateUnbounded<(int Index, BackboneInputs? Inputs)>();
         try
         {
-            await new DecoderStage(model.Backbone, videos, Options.DecoderCount).RunAsync(unbounded, channel.Writer, stop).ConfigureAwait(false);
+            await new DecoderStage(model.Backbone, videos, Options.DecoderCount, failures: null).RunAsync(unbounded, channel.Writer, stop)
+                .ConfigureAwait(false);
         }
         finally
         {
-            while (channel.Reader.TryRead(out var item)) prepared[item.Index] = item.Inputs;
+            while (channel.Reader.TryRead(out var item)) prepared[item.Index] = item.Inputs!;
         }
         return prepared;
     }
@@ -184,10 +209,11 @@ public sealed class RewardPipeline(RewardModel model, RewardPipelineOptions? opt
     }
 
     /// <summary>The scoring stage: runs on its own thread until every video is scored or the run is stopped.</summary>
-    void ScoreLoop(ChannelReader<(int Index, BackboneInputs Inputs)> reader, IReadOnlyList<VideoItem> videos, VideoJudgement[] results,
+    void ScoreLoop(ChannelReader<(int Index, BackboneInputs? Inputs)> reader, IReadOnlyList<VideoItem> videos, VideoJudgement?[] results,
         SemaphoreSlim window, IProgress<int>? progress, ScoringTimes times, CancellationTokenSource stop)
     {
-        var waiting = new Dictionary<int, BackboneInputs>();
+        // A null entry is a video that failed to prepare (only when the decoders keep going): it is left out of its batch.
+        var waiting = new Dictionary<int, BackboneInputs?>();
         try
         {
             WithScoringSettings(() =>
@@ -206,18 +232,21 @@ public sealed class RewardPipeline(RewardModel model, RewardPipelineOptions? opt
                     times.Waiting.Stop();
 
                     times.Busy.Start();
-                    var parts = Enumerable.Range(start, end - start).Select(i => waiting[i]).ToList();
+                    var prepared = Enumerable.Range(start, end - start).Where(i => waiting[i] is not null).ToList();
                     try
                     {
-                        using var joined = BackboneInputs.Concat(parts);
-                        var judged = ScoreBatch(model, joined, videos.Skip(start).Take(end - start).ToList());
-                        for (var i = 0; i < judged.Count; i++) results[start + i] = judged[i];
+                        if (prepared.Count > 0)
+                        {
+                            using var joined = BackboneInputs.Concat(prepared.Select(i => waiting[i]!).ToList());
+                            var judged = ScoreBatch(model, joined, prepared.Select(i => videos[i]).ToList());
+                            for (var k = 0; k < judged.Count; k++) results[prepared[k]] = judged[k];
+                        }
                     }
                     finally
                     {
                         for (var i = start; i < end; i++)
                         {
-                            waiting[i].Dispose();
+                            waiting[i]?.Dispose();
                             waiting.Remove(i);
                         }
                     }
@@ -236,7 +265,7 @@ public sealed class RewardPipeline(RewardModel model, RewardPipelineOptions? opt
         }
         finally
         {
-            foreach (var left in waiting.Values) left.Dispose();
+            foreach (var left in waiting.Values) left?.Dispose();
         }
     }
 
@@ -256,8 +285,10 @@ public sealed class RewardPipeline(RewardModel model, RewardPipelineOptions? opt
         }
     }
 
-    /// <summary>The decoder workers: each takes the next video in order once the window admits it.</summary>
-    sealed class DecoderStage(IBackbone backbone, IReadOnlyList<VideoItem> videos, int workers)
+    /// <summary>The decoder workers: each takes the next video in order once the window admits it. With
+    /// <paramref name="failures"/>, a video that fails to prepare is recorded there and passed on as null.</summary>
+    sealed class DecoderStage(IBackbone backbone, IReadOnlyList<VideoItem> videos, int workers,
+        System.Collections.Concurrent.ConcurrentDictionary<int, VideoFailure>? failures)
     {
         int next = -1;
         int active;
@@ -267,7 +298,7 @@ public sealed class RewardPipeline(RewardModel model, RewardPipelineOptions? opt
         public int MaxConcurrent => Volatile.Read(ref maxConcurrent);
         public double PrepareSeconds => (double)Interlocked.Read(ref prepareTicks) / Stopwatch.Frequency;
 
-        public async Task RunAsync(SemaphoreSlim window, ChannelWriter<(int Index, BackboneInputs Inputs)> writer, CancellationTokenSource stop)
+        public async Task RunAsync(SemaphoreSlim window, ChannelWriter<(int Index, BackboneInputs? Inputs)> writer, CancellationTokenSource stop)
         {
             var tasks = Enumerable.Range(0, Math.Min(workers, videos.Count)).Select(_ => Task.Run(() => WorkOrStopAsync(window, writer, stop))).ToArray();
             try
@@ -282,7 +313,7 @@ public sealed class RewardPipeline(RewardModel model, RewardPipelineOptions? opt
 
         /// <summary>A failing worker stops everything at once: the other workers may be waiting for window slots that the
         /// scorer, waiting for the failed video, would never free.</summary>
-        async Task WorkOrStopAsync(SemaphoreSlim window, ChannelWriter<(int Index, BackboneInputs Inputs)> writer, CancellationTokenSource stop)
+        async Task WorkOrStopAsync(SemaphoreSlim window, ChannelWriter<(int Index, BackboneInputs? Inputs)> writer, CancellationTokenSource stop)
         {
             try
             {
@@ -295,7 +326,7 @@ public sealed class RewardPipeline(RewardModel model, RewardPipelineOptions? opt
             }
         }
 
-        async Task WorkAsync(SemaphoreSlim window, ChannelWriter<(int Index, BackboneInputs Inputs)> writer, CancellationToken token)
+        async Task WorkAsync(SemaphoreSlim window, ChannelWriter<(int Index, BackboneInputs? Inputs)> writer, CancellationToken token)
         {
             while (true)
             {
@@ -310,15 +341,25 @@ public sealed class RewardPipeline(RewardModel model, RewardPipelineOptions? opt
                 for (var seen = Volatile.Read(ref maxConcurrent); now > seen; seen = Volatile.Read(ref maxConcurrent))
                     if (Interlocked.CompareExchange(ref maxConcurrent, now, seen) == seen) break;
                 var started = Stopwatch.GetTimestamp();
-                BackboneInputs prepared;
+                BackboneInputs? prepared;
                 try
                 {
                     prepared = await backbone.PrepareAsync([videos[index]], token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (failures is not null && e is not OperationCanceledException)
+                {
+                    failures[index] = new VideoFailure(videos[index], e.Message);
+                    prepared = null;
                 }
                 finally
                 {
                     Interlocked.Decrement(ref active);
                     Interlocked.Add(ref prepareTicks, Stopwatch.GetTimestamp() - started);
+                }
+                if (prepared is null)
+                {
+                    if (!writer.TryWrite((index, null))) token.ThrowIfCancellationRequested();
+                    continue;
                 }
                 if (prepared.Count != 1)
                 {

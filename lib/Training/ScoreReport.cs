@@ -26,6 +26,13 @@ namespace MjVideo.Training;
 /// </code>
 /// A null means the judge's head does not produce that output (the single scalar head has only a score).
 /// </summary>
+/// <summary>Folder scoring's outcome: the report, the scored videos, the files that failed and the entries skipped.</summary>
+public sealed record FolderScores(JsonObject Report, IReadOnlyList<VideoJudgement> Scored, IReadOnlyList<VideoFailure> Failed,
+    IReadOnlyList<SkippedEntry> Skipped);
+
+/// <summary>An entry of a scored folder that was not read (a subfolder, a file that is not a video), and why.</summary>
+public sealed record SkippedEntry(string Path, string Reason);
+
 public static class ScoreReport
 {
     public static IReadOnlyList<string> Keys { get; } = ["model", "judge", "routing", "backbone", "caption", "videos", "preference", "margin"];
@@ -54,21 +61,64 @@ public static class ScoreReport
         return (Build(judge.Checkpoint, caption, judged), judged);
     }
 
+    /// <summary>The file name endings folder scoring reads, in any letter case: the containers video generators write,
+    /// all of which ffmpeg decodes. Other files are skipped and listed.</summary>
+    public static IReadOnlyList<string> VideoExtensions { get; } = [".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"];
+
     /// <summary>
-    /// Scores every <c>.mp4</c> file in a folder (sorted by name, not recursive) against one caption through
-    /// <see cref="RewardPipeline"/>: decoding overlapped with batched scoring, for the many samples of one prompt. The
-    /// report has the same keys, with one entry per file under <c>videos</c> and null preference and margin.
+    /// Scores every video file in a folder (<see cref="VideoExtensions"/>, sorted by path; with
+    /// <paramref name="recursive"/> also in its subfolders) against one caption through <see cref="RewardPipeline"/>:
+    /// decoding overlapped with batched scoring, for the many samples of one prompt. A file that fails to decode does not
+    /// stop the others: it is reported with its reason. The report has the same keys, with one entry per scored file
+    /// under <c>videos</c> and null preference and margin, and two more: <c>failed</c> (<c>{video, path, reason}</c> per
+    /// file that could not be scored) and <c>skipped</c> (<c>{path, reason}</c> per entry that is not read).
     /// </summary>
-    public static async Task<(JsonObject Report, IReadOnlyList<VideoJudgement> Videos)> ScoreFolderAsync(string checkpointDirectory,
-        string caption, string folder, RewardPipelineOptions? pipeline = null, IProgress<int>? progress = null, CancellationToken cancellation = default)
+    public static async Task<FolderScores> ScoreFolderAsync(string checkpointDirectory, string caption, string folder,
+        RewardPipelineOptions? pipeline = null, bool recursive = false, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: no such folder");
-        var files = Directory.GetFiles(folder, "*.mp4").Order(StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new ArgumentException($"{folder}: no .mp4 files to score");
+        var root = Path.GetFullPath(folder);
+        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{folder}: no such folder");
+        var (files, skipped) = FindVideos(root, recursive);
+        if (files.Count == 0)
+            throw new ArgumentException($"{folder}: no video files to score (read: {string.Join(", ", VideoExtensions)}, in any case); " +
+                                        $"{skipped.Count} entr{(skipped.Count == 1 ? "y" : "ies")} skipped" +
+                                        (skipped.Count > 0 ? $": {string.Join(", ", skipped.Take(10).Select(s => Path.GetRelativePath(root, s.Path)))}" : ""));
         using var judge = TrainedJudge.Load(checkpointDirectory);
-        var items = files.Select(f => new Backbones.VideoItem(Path.GetFileName(f), Path.GetFullPath(f), caption)).ToList();
-        var judged = await new RewardPipeline(judge.Model, pipeline).ScoreAsync(items, progress, cancellation);
-        return (Build(judge.Checkpoint, caption, judged, allowMany: true), judged);
+        var items = files.Select(f => new Backbones.VideoItem(Path.GetRelativePath(root, f), f, caption)).ToList();
+        var (scores, failed) = await new RewardPipeline(judge.Model, pipeline).ScoreEachAsync(items, progress, cancellation);
+        var scored = scores.OfType<VideoJudgement>().ToList();
+        var report = Build(judge.Checkpoint, caption, scored, allowMany: true);
+        report["preference"] = null;   // a folder holds samples of one prompt, not a pair
+        report["margin"] = null;
+        report["failed"] = new JsonArray(failed.Select(f => (JsonNode?)new JsonObject
+        {
+            ["video"] = f.Video.VideoId, ["path"] = f.Video.Path, ["reason"] = f.Reason,
+        }).ToArray());
+        report["skipped"] = new JsonArray(skipped.Select(s => (JsonNode?)new JsonObject { ["path"] = s.Path, ["reason"] = s.Reason }).ToArray());
+        return new FolderScores(report, scored, failed, skipped);
+    }
+
+    /// <summary>The video files under <paramref name="root"/>, sorted, and every other entry with the reason it is skipped.</summary>
+    static (List<string> Videos, List<SkippedEntry> Skipped) FindVideos(string root, bool recursive)
+    {
+        var videos = new List<string>();
+        var skipped = new List<SkippedEntry>();
+        foreach (var entry in Directory.EnumerateFileSystemEntries(root).Order(StringComparer.Ordinal))
+        {
+            if (Directory.Exists(entry))
+            {
+                if (recursive)
+                {
+                    var (inner, innerSkipped) = FindVideos(entry, recursive);
+                    videos.AddRange(inner);
+                    skipped.AddRange(innerSkipped);
+                }
+                else skipped.Add(new SkippedEntry(entry, "a folder (--recursive scores the videos inside)"));
+            }
+            else if (VideoExtensions.Contains(Path.GetExtension(entry), StringComparer.OrdinalIgnoreCase)) videos.Add(entry);
+            else skipped.Add(new SkippedEntry(entry, $"not a video file name (read: {string.Join(", ", VideoExtensions)})"));
+        }
+        return (videos, skipped);
     }
 
     public static JsonObject Build(TrainingCheckpoint checkpoint, string caption, IReadOnlyList<VideoJudgement> videos) =>
@@ -76,7 +126,8 @@ public static class ScoreReport
 
     static JsonObject Build(TrainingCheckpoint checkpoint, string caption, IReadOnlyList<VideoJudgement> videos, bool allowMany)
     {
-        if (videos.Count < 1 || (videos.Count > 2 && !allowMany)) throw new ArgumentException($"score reports one or two videos, got {videos.Count}");
+        if ((videos.Count < 1 && !allowMany) || (videos.Count > 2 && !allowMany))
+            throw new ArgumentException($"score reports one or two videos, got {videos.Count}");
         var report = new JsonObject
         {
             ["model"] = checkpoint.Directory,

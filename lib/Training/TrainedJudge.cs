@@ -109,9 +109,17 @@ public sealed class TrainedJudge : IJudge, IDisposable
 
     public JudgeAvailability Availability() => JudgeAvailability.Yes;
 
+    /// <summary>Whether the checkpoint's backbone is a registered one that opens the video files (all but precomputed
+    /// states do). An unregistered backbone gets items with no path (<see cref="TrainingData.VideoItems"/>), so it cannot
+    /// read clips from the working directory either.</summary>
+    bool ReadsVideoFiles => BackboneFactory.Names.Contains(Checkpoint.Info.Backbone.Name, StringComparer.OrdinalIgnoreCase)
+                            && BackboneFactory.Find(Checkpoint.Info.Backbone.Name).NeedsVideoFiles;
+
     public async Task<IReadOnlyList<JudgedPair>> JudgeAsync(JudgeInput input, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         var pairProgress = progress is null ? null : new PairsDone(progress);
+        if (input.Dataset.VideosRoot is null && ReadsVideoFiles && input.Pairs.Count > 0)
+            input.Dataset.ResolveVideo(input.Pairs[0], 0);   // throws, naming the missing videos folder
         var videos = await ScoreManyAsync(TrainingData.VideoItems(input.Dataset), pairProgress, cancellation);
         return Enumerable.Range(0, input.Pairs.Count).Select(i => new JudgedPair(ToJudged(videos[2 * i]), ToJudged(videos[2 * i + 1]))).ToList();
     }

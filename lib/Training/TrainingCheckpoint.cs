@@ -1,5 +1,7 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using MjVideo.Backbones;
+using MjVideo.Core;
 using MjVideo.Model;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
@@ -8,13 +10,52 @@ using static TorchSharp.torch;
 namespace MjVideo.Training;
 
 /// <summary>
+/// The checkpoint schema: its version is in <see cref="CheckpointInfo.Format"/> ("mjvideo-checkpoint/N"). Bump
+/// <see cref="Current"/> whenever what a checkpoint holds changes, and say here what changed and whether older ones are
+/// still read.
+/// <list type="bullet">
+/// <item>1: the first schema. It stored the absolute cache folder of the training machine and absolute paths of the
+/// states files and data. Still read: the cache folder is ignored, the other paths are used as they are.</item>
+/// <item>2: no absolute paths (caches resolve on the machine that reads the checkpoint; states files and data sources
+/// are relative to the checkpoint folder), and the size of every file, so that a truncated copy is named.</item>
+/// </list>
+/// </summary>
+public static class CheckpointSchema
+{
+    public const int Current = 2;
+    public const int OldestRead = 1;
+    const string Prefix = "mjvideo-checkpoint/";
+
+    public static string Format(int version) => Prefix + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The version in a format string; null when the string is not a checkpoint format.</summary>
+    public static int? VersionOf(string? format) =>
+        format is not null && format.StartsWith(Prefix, StringComparison.Ordinal) && int.TryParse(format[Prefix.Length..], out var v) ? v : null;
+
+    /// <summary>Refuses a checkpoint this build cannot read, saying which schema it has and what to do.</summary>
+    public static int Check(string? format, string infoFile)
+    {
+        var version = VersionOf(format) ?? throw new InvalidDataException(
+            $"{infoFile}: Format is '{format}', not a mjvideo checkpoint (expected '{Format(Current)}')");
+        if (version > Current)
+            throw new InvalidDataException($"{infoFile}: checkpoint schema {version} was written by a newer mjvideo; this build reads " +
+                                           $"schemas {OldestRead} to {Current}. Update mjvideo to read it.");
+        if (version < OldestRead)
+            throw new InvalidDataException($"{infoFile}: checkpoint schema {version} is older than this build reads ({OldestRead} to " +
+                                           $"{Current}). Retrain with mjvideo train, or read it with the mjvideo version that wrote it.");
+        return version;
+    }
+}
+
+/// <summary>
 /// The facts about a checkpoint beyond its config: what judge and backbone it holds, where the run stands, which data it
 /// was trained on, and which optional files are present.
 /// </summary>
 public sealed record CheckpointInfo
 {
-    public const string CurrentFormat = "mjvideo-checkpoint/1";
+    public static readonly string CurrentFormat = CheckpointSchema.Format(CheckpointSchema.Current);
 
+    /// <summary>"mjvideo-checkpoint/N", N the <see cref="CheckpointSchema"/> version.</summary>
     public string Format { get; init; } = CurrentFormat;
     public required string Judge { get; init; }
     /// <summary>The routing the head uses (e.g. input-aware; "uniform" for the no-gating baselines); null for videoscore.</summary>
@@ -38,6 +79,8 @@ public sealed record CheckpointInfo
     public bool HasOptimizerState { get; init; }
     /// <summary>The stage's best weights so far (absent at stage boundaries, where they are the current weights).</summary>
     public bool HasBestWeights { get; init; }
+    /// <summary>Every other file of the checkpoint and its size in bytes (schema 2 on), so that a truncated copy is named.</summary>
+    public IReadOnlyDictionary<string, long>? FileSizes { get; init; }
 }
 
 /// <summary>
@@ -92,9 +135,9 @@ public sealed class TrainingCheckpoint
 
     internal static void Write(string directory, State state)
     {
+        var target = Path.GetFullPath(directory);
         WriteFolderAtomically(directory, folder =>
         {
-            WriteJson(Path.Combine(folder, InfoFile), state.Info);
             File.WriteAllText(Path.Combine(folder, ConfigFile), state.Config.ToJson());
             WriteJson(Path.Combine(folder, HistoryFile), state.History);
             WriteJson(Path.Combine(folder, TraceFile), state.Trace);
@@ -103,8 +146,37 @@ public sealed class TrainingCheckpoint
             if (state.Best is not null) SaveTensors(Path.Combine(folder, BestFile), state.Best);
             using var rng = get_rng_state();
             File.WriteAllBytes(Path.Combine(folder, RngFile), rng.bytes.ToArray());
+            // Last, so that it can list the sizes of all the others.
+            WriteJson(Path.Combine(folder, InfoFile), ForDisk(state.Info, target) with { FileSizes = SizesIn(folder) });
         });
     }
+
+    /// <summary>The info as stored: no absolute path, so that the checkpoint can move to another folder or machine. Paths
+    /// become relative to the checkpoint folder; the cache folder is not stored at all (<see cref="BackboneSpec.CacheDir"/>).</summary>
+    static CheckpointInfo ForDisk(CheckpointInfo info, string checkpointFolder)
+    {
+        string Relative(string path) => Path.IsPathRooted(path) ? Path.GetRelativePath(checkpointFolder, path) : path;
+        return info with
+        {
+            Format = CheckpointInfo.CurrentFormat,
+            Backbone = info.Backbone with { StatesFiles = info.Backbone.StatesFiles.Select(Relative).ToList(), CacheDir = null },
+            TrainSource = Relative(info.TrainSource),
+            ValSource = Relative(info.ValSource),
+        };
+    }
+
+    /// <summary>The info as used: states files resolved against the checkpoint folder (absolute ones, from schema 1, stay).</summary>
+    static CheckpointInfo FromDisk(CheckpointInfo info, string checkpointFolder) => info with
+    {
+        Backbone = info.Backbone with
+        {
+            StatesFiles = info.Backbone.StatesFiles.Select(f => Path.GetFullPath(Path.Combine(checkpointFolder, f))).ToList(),
+        },
+    };
+
+    static Dictionary<string, long> SizesIn(string folder) =>
+        new DirectoryInfo(folder).GetFiles().Where(f => f.Name != InfoFile).OrderBy(f => f.Name, StringComparer.Ordinal)
+            .ToDictionary(f => f.Name, f => f.Length);
 
     /// <summary>
     /// Makes a finished checkpoint from MJ-VIDEO-2B's own head weights (the official safetensors shards; the InternVL2
@@ -119,7 +191,7 @@ public sealed class TrainingCheckpoint
         using var model = new RewardModel(config.Model, backbone, config.Seed);
         var report = HeadWeights.Load(model.Head!, officialFiles, HeadLoadOptions.OfficialCheckpoint);
         var h = backbone.HiddenSize;
-        var source = $"imported from {string.Join(", ", officialFiles.Select(Path.GetFullPath))}";
+        var source = $"imported from {string.Join(", ", officialFiles.Select(Path.GetFileName))}";
         var info = new CheckpointInfo
         {
             Judge = JudgeNames.Name(JudgeKind.MjVideo),
@@ -212,10 +284,15 @@ public sealed class TrainingCheckpoint
     public static TrainingCheckpoint Read(string directory)
     {
         var folder = Path.GetFullPath(directory);
-        if (!System.IO.Directory.Exists(folder)) throw new DirectoryNotFoundException($"checkpoint folder {folder} does not exist");
-        var info = ReadJson<CheckpointInfo>(Path.Combine(folder, InfoFile));
-        if (info.Format != CheckpointInfo.CurrentFormat)
-            throw new InvalidDataException($"{Path.Combine(folder, InfoFile)}: Format is '{info.Format}', this build reads '{CheckpointInfo.CurrentFormat}'");
+        if (!System.IO.Directory.Exists(folder))
+            throw CheckpointFolders.Interrupted(folder) is [var copy, ..]
+                ? new DirectoryNotFoundException($"checkpoint folder {folder} does not exist, but an interrupted write left a complete " +
+                                                 $"copy at {copy}; mjvideo train --resume --out {directory} restores it and continues")
+                : new DirectoryNotFoundException($"checkpoint folder {folder} does not exist");
+        var infoPath = Path.Combine(folder, InfoFile);
+        // The version first: a checkpoint of another schema may not even deserialize into this build's CheckpointInfo.
+        CheckpointSchema.Check(FormatIn(infoPath), infoPath);
+        var info = FromDisk(ReadJson<CheckpointInfo>(infoPath), folder);
         var configPath = Path.Combine(folder, ConfigFile);
         var config = TrainConfig.FromJson(ReadText(configPath), configPath);
         var history = ReadJson<List<EpochRecord>>(Path.Combine(folder, HistoryFile));
@@ -235,11 +312,11 @@ public sealed class TrainingCheckpoint
         var model = new RewardModel(Config.Model, backbone, Config.Seed);
         try
         {
-            if (model.Head is not null) HeadWeights.Load(model.Head, Path.Combine(Directory, HeadFile));
-            LoadInto(backbone.Module, Path.Combine(Directory, BackboneFile), prefix: "");
+            if (model.Head is not null) Loading(HeadFile, path => HeadWeights.Load(model.Head, path));
+            Loading(BackboneFile, path => LoadInto(backbone.Module, path, prefix: ""));
             var extra = StateOf(model).Where(e => e.Key.StartsWith("adapter.") || e.Key.StartsWith("dimensions."))
                 .ToDictionary(e => e.Key, e => e.Value);
-            LoadInto(extra, Path.Combine(Directory, ExtraFile));
+            Loading(ExtraFile, path => LoadInto(extra, path));
         }
         catch
         {
@@ -253,7 +330,7 @@ public sealed class TrainingCheckpoint
     {
         var path = Path.Combine(Directory, OptimizerFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"{Directory}: the optimizer state {OptimizerFile} is missing", path);
-        optimizer.load_state_dict(path);
+        Loading(OptimizerFile, optimizer.load_state_dict);
     }
 
     /// <summary>The stage's best weights so far, by state-dict name (the caller owns the tensors).</summary>
@@ -261,7 +338,35 @@ public sealed class TrainingCheckpoint
     {
         var path = Path.Combine(Directory, BestFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"{Directory}: the best-so-far weights {BestFile} are missing", path);
-        return Safetensors.LoadStateDict(path);
+        Dictionary<string, Tensor> best = null!;
+        Loading(BestFile, p => best = Safetensors.LoadStateDict(p));
+        return best;
+    }
+
+    /// <summary>
+    /// Reads one of the checkpoint's files with <paramref name="read"/>, first checking its size against the one recorded
+    /// when it was written. A truncated or damaged file is named with its expected and actual size and the fix, instead of
+    /// a bare "Attempted to read past the end of the stream".
+    /// </summary>
+    void Loading(string file, Action<string> read)
+    {
+        var path = Path.Combine(Directory, file);
+        var actual = File.Exists(path) ? new FileInfo(path).Length : (long?)null;
+        const string fix = "restore the checkpoint folder from where it was copied, or retrain with mjvideo train";
+        if (actual is { } size && Info.FileSizes is { } sizes && sizes.TryGetValue(file, out var expected) && size != expected)
+            throw new FileProblemException(path, $"{path} is {size} bytes, but the checkpoint recorded {expected} bytes when it was " +
+                                                 $"written: the file is {(size < expected ? "truncated" : "damaged")} (an interrupted copy?); {fix}");
+        try
+        {
+            read(path);
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or ArgumentException or ExternalException
+                                      && e is not FileNotFoundException and not FileProblemException)
+        {
+            var recorded = Info.FileSizes?.TryGetValue(file, out var recordedSize) == true ? $"{recordedSize} bytes" : "unknown (schema 1 records no sizes)";
+            throw new FileProblemException(path, $"{path} could not be read ({e.Message}); it is {actual} bytes, expected {recorded}: " +
+                                                 $"the file is damaged or truncated; {fix}", e);
+        }
     }
 
     internal void RestoreRandomState()
@@ -314,6 +419,18 @@ public sealed class TrainingCheckpoint
 
     static string ReadText(string path) =>
         File.Exists(path) ? File.ReadAllText(path) : throw new FileNotFoundException($"checkpoint file {path} is missing", path);
+
+    static string? FormatIn(string path)
+    {
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(ReadText(path))?["Format"]?.GetValue<string>();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: not valid checkpoint JSON ({e.Message})", e);
+        }
+    }
 
     static T ReadJson<T>(string path)
     {

@@ -38,12 +38,14 @@ public sealed class TrainingData : IDisposable
 
     /// <summary>
     /// The videos of a dataset as a backbone sees them: pair by pair, video_0 then video_1. The id is the video path as
-    /// the file writes it (the key of precomputed states); the path is resolved under the videos root when there is one.
+    /// the file writes it (the key of precomputed states); the path is resolved under the videos root. Without a videos
+    /// root the path is empty, never the id itself: taken as a path, the id would resolve against the working directory
+    /// and could find other clips there. Only backbones that never open files (precomputed states) can use such items.
     /// </summary>
     public static IReadOnlyList<VideoItem> VideoItems(PreferenceDataset dataset) =>
         dataset.Pairs.SelectMany(pair => new[] { 0, 1 }.Select(v => new VideoItem(
             pair.VideoPath(v),
-            dataset.VideosRoot is null ? pair.VideoPath(v) : dataset.ResolveVideo(pair, v),
+            dataset.VideosRoot is null ? "" : dataset.ResolveVideo(pair, v),
             pair.Caption))).ToList();
 
     public static async Task<TrainingData> PrepareAsync(PreferenceDataset dataset, IBackbone backbone, CancellationToken cancellation = default)

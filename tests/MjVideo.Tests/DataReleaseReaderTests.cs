@@ -135,9 +135,11 @@ public class DataReleaseReaderTests
     {
         var dataset = ReleaseReader.Read(DataFixtures.Small);
 
-        var e = Assert.Throws<InvalidOperationException>(() => dataset.ResolveVideo(dataset.Pairs[0], 0));
+        var e = Assert.Throws<DirectoryNotFoundException>(() => dataset.ResolveVideo(dataset.Pairs[0], 0));
 
-        Assert.Contains("no videos root", e.Message);
+        Assert.Contains("no videos folder", e.Message);
+        Assert.Contains("never the working directory", e.Message);
+        Assert.Contains(Path.Combine(Path.GetDirectoryName(DataFixtures.Small)!, "videos"), e.Message);
     }
 
     [Theory]
