@@ -135,6 +135,20 @@ public class WorkbookHygieneTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void The_parameter_cell_opens_in_quick_mode_and_says_how_to_switch_and_what_it_costs(string notebook)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Notebooks, notebook)))!;
+        var parameters = Hygiene.Cells(json).Select(c => Hygiene.Text(c["source"])).Single(s => s.Contains("var mode = "));
+        Assert.Contains("?? RunMode.Quick;", parameters);
+        Assert.Contains("`var mode = RunMode.Full;`", parameters);
+        Assert.Contains("MJVIDEO_MODE=full", parameters);
+        Assert.Matches(@"quick [^;]*(min|GiB)[^;]*; full [^\n]*(min|GiB)", parameters);
+        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
+        Assert.Contains($"[{Path.GetFileNameWithoutExtension(notebook)}](notebooks/{notebook})", readme);
+    }
+
     [Fact]
     public void Notebook_00_is_committed_with_its_outputs()
     {
