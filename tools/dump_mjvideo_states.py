@@ -43,7 +43,7 @@ IMAGE_SIZE = 448
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 IMG_START, IMG_END, IMG_CONTEXT = "<img>", "</img>", "<IMG_CONTEXT>"
-# <|im_end|><|im_start|>assistant\n in the InternLM2 tokenizer (paper-digest 2.2); checked against the tokenizer below.
+# <|im_end|><|im_start|>assistant\n in the InternLM2 tokenizer (the official gate position); checked against the tokenizer below.
 GATE_PATTERN = [92542, 92543, 525, 11353, 364]
 
 
@@ -102,14 +102,14 @@ def hidden_states(internvl, pixel_values, input_ids):
 
 
 def gate_logits(gate, x):
-    """A GatingNetwork's raw logits: ReLU after every layer but the last (paper-digest 2.2.1)."""
+    """A GatingNetwork's raw logits: ReLU after every layer but the last."""
     for layer in gate.layers[:-1]:
         x = torch.relu(layer(x))
     return gate.layers[-1](x)
 
 
 def head_outputs(model, h_gate, h_last):
-    """The official head (paper-digest 2.2) on one video's states: criteria rewards and the overall score."""
+    """The official head on one video's states: criteria rewards and the overall score."""
     dtype = model.regression_layer.weight.dtype
     rewards = model.regression_layer(h_last.to(dtype)) @ model.reward_transform_matrix
     temperature = model.config.gating_temperature
@@ -150,10 +150,10 @@ def main():
 
     sys.path.insert(0, os.path.join(args.code, "scripts", "model"))
     sys.path.insert(0, os.path.join(args.code, "scripts", "model", "internvl2"))
-    from moe_reward import InternVLChatRewardModeling  # noqa: E402  (official class, paper-digest 5.1)
+    from moe_reward import InternVLChatRewardModeling  # noqa: E402  (the official class)
     from transformers import AutoTokenizer
 
-    # The official forward calls torch.distributed.get_rank() (paper-digest 2.6).
+    # The official forward calls torch.distributed.get_rank().
     if not dist.is_initialized():
         os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
         os.environ.setdefault("MASTER_PORT", "29511")

@@ -44,7 +44,9 @@ public sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         var data = EvaluationData.Load(settings.Data, settings.Split);
         var judge = await JudgeCatalog.CreateAsync(settings.Model, data, workbook, settings.Seed, cancellation);
         var options = new EvaluationOptions();
-        var evaluation = await Evaluator.EvaluateAsync(judge, data, options, cancellation: cancellation);
+        // Progress with rate and time left on stderr, so that --json output stays clean.
+        var progress = new RateProgress($"{judge.Name} on {data.Test.Pairs.Count} test pairs", data.Test.Pairs.Count, "pairs", Console.Error.WriteLine);
+        var evaluation = await Evaluator.EvaluateAsync(judge, data, options, progress, cancellation);
         if (settings.Save)
             Console.Error.WriteLine($"saved {EvaluationTables.Save(workbook, data, evaluation, options)}");
 

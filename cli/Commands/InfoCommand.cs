@@ -15,9 +15,11 @@ public sealed class InfoCommand : Command
         table.AddRow(".NET", Markup.Escape(RuntimeInformation.FrameworkDescription));
         table.AddRow("cores", Environment.ProcessorCount.ToString());
         table.AddRow("TorchSharp", typeof(torch).Assembly.GetName().Version?.ToString() ?? "?");
+        table.AddRow("libtorch", Markup.Escape(LibTorchPackage.Reference + " (the build's choice: OS and -p:MjVideoTorch)"));
         table.AddRow("device", Markup.Escape(ComputeDevice.Describe()));
         table.AddRow("ffmpeg", Markup.Escape(Tools.Find("ffmpeg") ?? "not found (apt-get install -y ffmpeg)"));
-        table.AddRow("chromium", Markup.Escape(Tools.Find("chromium") ?? "not found (apt-get install -y chromium)"));
+        table.AddRow("chromium", Markup.Escape(MjVideo.Reports.FigureWriter.ChromiumPath
+            ?? "not found: figures are written as HTML only (apt-get install -y chromium, or set CHROMIUM_PATH)"));
         table.AddRow("workbook root", Markup.Escape(Workbook.Open().Root));
         AnsiConsole.Write(table);
         return 0;

@@ -87,7 +87,33 @@ public sealed record Workbook(string Root, RunMode Mode, string ScratchRoot)
     /// <summary>One line a notebook prints at its top: mode, where outputs go, the compute device.</summary>
     public string Describe() =>
         (IsQuick ? $"{QuickBanner}. " : "FULL mode. ") +
-        $"Figures -> {FiguresDir}; results -> {ResultsDir}; device {ComputeDevice.Describe()}";
+        $"Figures -> {Display(FiguresDir)}; results -> {Display(ResultsDir)}; device {ComputeDevice.Describe()}";
+
+    /// <summary>
+    /// A path as notebook outputs and results records show it: relative to the workbook root, with forward slashes, when it
+    /// lies inside the workbook, so that committed files name no machine's folders; other paths are returned in full.
+    /// </summary>
+    public string Display(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var relative = Path.GetRelativePath(Root, full);
+        return relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar) || Path.IsPathRooted(relative)
+            ? full
+            : relative.Replace('\\', '/');
+    }
+
+    /// <summary>Free text with every path inside the workbook made relative to its root (see <see cref="Display"/>).</summary>
+    public string RelativeText(string text)
+    {
+        var prefix = Path.TrimEndingDirectorySeparator(Root) + Path.DirectorySeparatorChar;
+        return text.Contains(prefix, StringComparison.Ordinal)
+            ? System.Text.RegularExpressions.Regex.Replace(text, System.Text.RegularExpressions.Regex.Escape(prefix) + @"[^\s;,()]*",
+                m => m.Value[prefix.Length..].Replace('\\', '/'))
+            : text;
+    }
+
+    /// <summary>A path read back from a record or an output: relative ones are relative to the workbook root.</summary>
+    public string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(Root, path));
 
     static string Ensure(string dir)
     {

@@ -159,7 +159,7 @@ public sealed class HeadRunner(Workbook workbook, ExperimentSettings settings, E
         var checkpoint = record.Config["judge"]?["checkpoint"]?.GetValue<string>()
             ?? throw new InvalidDataException($"record {record.RunId}: config.judge.checkpoint is missing");
         await backbones.EnsurePretrainedAsync([(cell.Seed, cell.Backbone.Modalities)], cancellation: cancellation).ConfigureAwait(false);
-        return TrainedJudge.Load(checkpoint, await StatesAsync(cell).ConfigureAwait(false));
+        return TrainedJudge.Load(workbook.Resolve(checkpoint), await StatesAsync(cell).ConfigureAwait(false));
     }
 
     /// <summary>config.experiment of a head run: the cell, its spec hash and everything that defines it.</summary>

@@ -33,7 +33,7 @@ public static class ResultsReadme
                         "[results/](results/); do not edit by hand. Percentages; `[low, high]` is a 95% interval._");
         text.AppendLine();
         text.AppendLine("**SynthBench results test the method, not the paper's real-world claim.** SynthBench is generated data whose " +
-                        "preference rules are known (DESIGN 7): a judge that wins here has learned what the generator rewards, which says " +
+                        "preference rules are known ([docs/synthbench.md](docs/synthbench.md)): a judge that wins here has learned what the generator rewards, which says " +
                         "whether MJ-Video's routing can exploit caption-dependent weights when they exist, not how it fares on human " +
                         "preferences for real generated videos.");
         text.AppendLine();

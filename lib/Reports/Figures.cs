@@ -9,8 +9,19 @@ namespace MjVideo.Reports;
 /// <summary>A chart saved as PNG (for GitHub, which renders no JavaScript) and as a small HTML page.</summary>
 public sealed record SavedFigure(string Name, string PngPath, string HtmlPath)
 {
-    public byte[] PngBytes => File.ReadAllBytes(PngPath);
+    /// <summary>False when PNG export was skipped (no Chromium): then only the HTML exists.</summary>
+    public bool HasPng => File.Exists(PngPath);
+
+    /// <summary>The PNG, or without one a small grey placeholder, so that a notebook displaying the figure still runs.</summary>
+    public byte[] PngBytes => HasPng ? File.ReadAllBytes(PngPath) : Placeholder.Value;
     public string PngBase64 => Convert.ToBase64String(PngBytes);
+
+    static readonly Lazy<byte[]> Placeholder = new(() =>
+    {
+        var rgb = new byte[160 * 24 * 3];
+        Array.Fill(rgb, (byte)200);
+        return PngEncoder.EncodeRgb(rgb, 160, 24);
+    });
 }
 
 /// <summary>
@@ -27,7 +38,7 @@ public static class FigureWriter
 
     public static SavedFigure Save(GenericChart chart, string name, string directory, int width = 900, int height = 500)
     {
-        ConfigureChromium();
+        var canExportPng = ConfigureChromium();
         Directory.CreateDirectory(directory);
         EnsurePlotlyJs(directory);
         var sized = chart.WithSize(width, height);
@@ -40,7 +51,19 @@ public static class FigureWriter
                 $"figure '{name}' HTML is {new FileInfo(basePath + ".html").Length} bytes, over the {MaxHtmlBytes}-byte limit; plot fewer points");
 
         // The PNG renderer needs plotly.js inline: with a CDN reference it waits for a download that never comes.
-        WithPlotlyJs(sized, PlotlyJSReference.Full).SavePNG(basePath, Width: width, Height: height);
+        if (canExportPng)
+        {
+            try
+            {
+                WithPlotlyJs(sized, PlotlyJSReference.Full).SavePNG(basePath, Width: width, Height: height);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A browser that starts but cannot render (a snap's confinement, a missing library) must not fail a notebook.
+                Warn($"PNG export of '{name}' failed with {ChromiumPath}: {e.GetBaseException().Message}. The HTML figure was written; " +
+                     "set CHROMIUM_PATH to a Chromium or Chrome that runs headless (see environment.md).");
+            }
+        }
         return new SavedFigure(name, basePath + ".png", basePath + ".html");
     }
 
@@ -83,27 +106,62 @@ public static class FigureWriter
         File.Move(temporary, target, overwrite: true);
     }
 
-    static void ConfigureChromium()
+    /// <summary>The browser PNG export uses, or null when none was found (then figures are written as HTML only).</summary>
+    public static string? ChromiumPath => FindChromium();
+
+    /// <summary>Where Chromium is looked for, in order, after CHROMIUM_PATH.</summary>
+    public static IReadOnlyList<string> ChromiumCandidates()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            var roots = new[] { "ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA" }
+                .Select(Environment.GetEnvironmentVariable).OfType<string>().Where(r => r.Length > 0).ToList();
+            return roots.SelectMany(r => new[]
+            {
+                Path.Combine(r, "Google", "Chrome", "Application", "chrome.exe"),
+                Path.Combine(r, "Chromium", "Application", "chrome.exe"),
+                Path.Combine(r, "Microsoft", "Edge", "Application", "msedge.exe"),
+            }).ToList();
+        }
+        if (OperatingSystem.IsMacOS())
+            return ["/Applications/Google Chrome.app/Contents/MacOS/Google Chrome", "/Applications/Chromium.app/Contents/MacOS/Chromium"];
+        // Debian's chromium, Ubuntu's snap (its /usr/bin/chromium-browser is a wrapper that asks for the snap), Google Chrome.
+        return ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/snap/bin/chromium", "/usr/bin/google-chrome",
+                "/usr/bin/google-chrome-stable", "/opt/google/chrome/chrome"];
+    }
+
+    /// <summary>Points ImageExport at the system's browser once; false (with one warning) when there is none.</summary>
+    static bool ConfigureChromium()
     {
         lock (ChromiumConfigured)
         {
-            if (configured) return;
-            var chromium = FindChromium() ?? throw new InvalidOperationException(
-                "PNG export needs Chromium: install it (apt-get install -y chromium) or set CHROMIUM_PATH");
+            if (configured) return chromiumFound;
+            configured = true;
+            var chromium = FindChromium();
+            if (chromium is null)
+            {
+                Warn("PNG export skipped: no Chromium or Chrome found (looked in CHROMIUM_PATH, then " +
+                     string.Join(", ", ChromiumCandidates()) + "). Figures are written as HTML only and notebooks show a grey " +
+                     "placeholder. Install one (Debian: apt-get install -y chromium; Ubuntu: snap install chromium, or Google Chrome) " +
+                     "or set CHROMIUM_PATH.");
+                return chromiumFound = false;
+            }
             PuppeteerSharpRendererOptions.localBrowserExecutablePath = FSharpOption<string>.Some(chromium);
             PuppeteerSharpRendererOptions.launchOptions.Args =
                 new[] { "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking" };
-            configured = true;
+            return chromiumFound = true;
         }
     }
+
+    static bool chromiumFound;
 
     static string? FindChromium()
     {
         if (Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } fromEnvironment) return fromEnvironment;
-        foreach (var candidate in new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" })
-            if (File.Exists(candidate)) return candidate;
-        return null;
+        return ChromiumCandidates().FirstOrDefault(File.Exists);
     }
+
+    static void Warn(string message) => Console.Error.WriteLine("warning: " + message);
 
     static void WriteAtomically(string path, string text)
     {

@@ -58,14 +58,31 @@ public sealed class ResultsStore(string directory)
 
     public static ResultsStore For(Workbook workbook) => new(workbook.ResultsDir);
 
-    /// <summary>Builds a record for a config and its metrics: the config hash is over the config's canonical JSON.</summary>
+    /// <summary>
+    /// Builds a record for a config and its metrics: the config hash is over the config's canonical JSON. Paths inside the
+    /// workbook that the config names (checkpoints, data files) are stored relative to its root, so that a committed record
+    /// names no machine's folders; <see cref="Workbook.Resolve"/> reads them back.
+    /// </summary>
     public static RunRecord Create(string kind, string name, Workbook workbook, JsonObject config, JsonObject metrics,
         string? synthBenchVersion)
     {
+        config = RelativePaths(config, workbook);
         var hash = ConfigHash(config);
         var runId = $"{kind}-{Slug(name)}-{hash}";
         return new RunRecord(runId, kind, workbook.Mode.ToString().ToLowerInvariant(), hash, synthBenchVersion,
             GitCommit(workbook.Root), MachineDescription(), DateTimeOffset.UtcNow, config, metrics);
+    }
+
+    static JsonObject RelativePaths(JsonObject config, Workbook workbook)
+    {
+        JsonNode? Walk(JsonNode? node) => node switch
+        {
+            JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, Walk(p.Value)))),
+            JsonArray a => new JsonArray(a.Select(Walk).ToArray()),
+            JsonValue v when v.TryGetValue<string>(out var text) => JsonValue.Create(workbook.RelativeText(text)),
+            _ => node?.DeepClone(),
+        };
+        return (JsonObject)Walk(config)!;
     }
 
     public string Write(RunRecord record)

@@ -52,7 +52,9 @@ public static class SynthBenchDefaults
                 continue;
             }
             progress?.Report($"{SynthConfig.Version} {workbook.Mode} {split}: generating {config.Pairs} pairs ...");
-            var report = await writer.WriteAsync(config, root, PreferenceRules.Families, cancellation: cancellation);
+            var counter = progress is null ? null
+                : new RateProgress($"  {split}", config.Pairs, "pairs", progress.Report);
+            var report = await writer.WriteAsync(config, root, PreferenceRules.Families, counter, cancellation);
             progress?.Report($"  {report.Pairs} pairs in {report.Elapsed.TotalSeconds:F0}s ({report.PairsPerSecond:F1} pairs/s)");
         }
         return root;

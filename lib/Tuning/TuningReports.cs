@@ -236,18 +236,21 @@ public static class TuningReports
     /// <summary>
     /// The before/after frame strips as one PNG: for each strip caption, a block of rows (the base model, then each tuned
     /// model in the report's order), each row the clip's frames left to right, with a 2-pixel gap between frames and a
-    /// 6-pixel gap between caption blocks.
+    /// 6-pixel gap between caption blocks. <paramref name="captions"/> keeps the first caption blocks only and
+    /// <paramref name="frameStep"/> every n-th frame: a preview small enough to embed in a notebook.
     /// </summary>
-    public static byte[] FrameStrips(TuningReport report)
+    public static byte[] FrameStrips(TuningReport report, int? captions = null, int frameStep = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(frameStep, 1);
         var rowsPerCaption = 1 + report.Rewards.Count;
         var clip = report.BaseStripFrames[0];
-        var frames = clip.Length;
+        var kept = Enumerable.Range(0, clip.Length).Where(f => f % frameStep == 0).ToArray();
+        var frames = kept.Length;
         var size = (int)Math.Round(Math.Sqrt(clip[0].Length / 3.0));
         const int frameGap = 2, rowGap = 2, blockGap = 6;
         var width = frames * size + (frames - 1) * frameGap;
-        var captions = report.StripCaptions.Count;
-        var height = captions * rowsPerCaption * size + captions * (rowsPerCaption - 1) * rowGap + (captions - 1) * blockGap;
+        captions = Math.Min(captions ?? int.MaxValue, report.StripCaptions.Count);
+        var height = captions.Value * rowsPerCaption * size + captions.Value * (rowsPerCaption - 1) * rowGap + (captions.Value - 1) * blockGap;
         var image = new byte[width * height * 3];
         Array.Fill(image, (byte)255);
         for (var c = 0; c < captions; c++)
@@ -260,7 +263,7 @@ public static class TuningReports
                 {
                     var left = f * (size + frameGap);
                     for (var y = 0; y < size; y++)
-                        Array.Copy(models[m][f], y * size * 3, image, ((top + y) * width + left) * 3, size * 3);
+                        Array.Copy(models[m][kept[f]], y * size * 3, image, ((top + y) * width + left) * 3, size * 3);
                 }
             }
         }

@@ -66,6 +66,9 @@ public sealed class ReproduceState
             builder.Append(source is JsonArray lines ? string.Concat(lines.Select(l => l!.GetValue<string>())) : source?.GetValue<string>());
             builder.Append('\u001d');
         }
+        // Every notebook imports the shared setup, so a change there re-runs them all.
+        var setup = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(notebookPath))!, "setup.dib");
+        if (File.Exists(setup)) builder.Append(File.ReadAllText(setup));
         return Sha256(builder.ToString());
     }
 }

@@ -76,6 +76,8 @@ static class KernelHost
             .UseValueSharing();
         composite = new CompositeKernel { csharp };
         composite.DefaultKernelName = "csharp";
+        // `#!import file.dib`, as in the VS Code and Jupyter kernels: every notebook imports notebooks/setup.dib.
+        composite.UseImportMagicCommand();
         return composite;
     }
 
