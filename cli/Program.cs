@@ -20,6 +20,8 @@ app.Configure(config =>
         synth.SetDescription("SynthBench studies.");
         synth.AddCommand<DetectabilityCommand>("detectability")
             .WithDescription("Measure, per criterion and severity bin, how often an injected defect is measurable in decoded video.");
+        synth.AddCommand<SynthReferenceCommand>("reference")
+            .WithDescription("The single-video reference: per-criterion AUC of pinned detectors and a pinned pixel probe that see one video and its caption.");
     });
     config.AddBranch<BenchSettings>("bench", BenchCommand.Configure);
     config.AddCommand<TrainCommand>("train")

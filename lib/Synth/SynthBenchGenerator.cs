@@ -50,6 +50,13 @@ public static class SynthBenchGenerator
         return new SynthPair(index, caption, related, video0, video1, cleanAspect, aspect, discard, families);
     }
 
+    /// <summary>The caption of pair <paramref name="index"/> of a split, as the generator of <paramref name="version"/> drew it.</summary>
+    public static CaptionSpec SampleCaption(string version, long seed, string split, int index) => version switch
+    {
+        SynthConfig.Version => CaptionGenerator.Sample(SynthRandom.ForItem(seed, split, index, "caption"), split == "test"),
+        _ => throw new ArgumentException($"unknown SynthBench version '{version}'", nameof(version)),
+    };
+
     /// <summary>The annotator's aspect code before departures: bad when the worst defect is worse than their leniency.</summary>
     public static int AspectCodeRule(double aspectSeverity, double leniency) => aspectSeverity > leniency ? LabelCode.Bad : LabelCode.Good;
 
