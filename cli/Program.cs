@@ -22,6 +22,8 @@ app.Configure(config =>
             .WithDescription("Measure, per criterion and severity bin, how often an injected defect is measurable in decoded video.");
         synth.AddCommand<SynthReferenceCommand>("reference")
             .WithDescription("The single-video reference: per-criterion AUC of pinned detectors and a pinned pixel probe that see one video and its caption.");
+        synth.AddCommand<SynthCheckCommand>("check")
+            .WithDescription("Hidden-seed robustness of a SynthBench version on labels only: schema, criterion rates, weight-sensitive share, byte-identical JSON; shares, ceilings and controls.");
     });
     config.AddBranch<BenchSettings>("bench", BenchCommand.Configure);
     config.AddCommand<TrainCommand>("train")

@@ -36,6 +36,10 @@ public sealed class SynthReferenceCommand : AsyncCommand<SynthReferenceCommand.S
         [Description("Bootstrap resamples per interval (default 1000).")]
         public int Resamples { get; init; } = 1000;
 
+        [CommandOption("--version <VERSION>")]
+        [Description("SynthBench version of the default sets: synthbench-v1 (default) or synthbench-v2. Ignored with --dir.")]
+        public string Version { get; init; } = SynthConfig.Version;
+
         [CommandOption("--out <FILE>")]
         [Description("Where to write the JSON record (default: results/synth-reference-<version>-<mode>.json in the workbook's results folder).")]
         public string? Out { get; init; }
@@ -45,7 +49,7 @@ public sealed class SynthReferenceCommand : AsyncCommand<SynthReferenceCommand.S
     {
         var workbook = Workbook.Open(settings.Full ? RunMode.Full : RunMode.Quick);
         var progress = new Progress<string>(line => Console.Error.WriteLine(line));
-        var dir = settings.Dir ?? Path.Combine(await SynthBenchDefaults.EnsureAsync(workbook, progress, cancellation), RuleFamily.Additive.Name());
+        var dir = settings.Dir ?? Path.Combine(await SynthBenchDefaults.EnsureAsync(workbook, progress, cancellation, settings.Version), RuleFamily.Additive.Name());
         var decoder = new VideoDecoder(cache: ClipCache.InWorkbook(workbook));
         var report = await SingleVideoReference.RunAsync(dir, decoder, settings.Fit, settings.Eval, bootstrapResamples: settings.Resamples,
             progress: progress, cancellation: cancellation);

@@ -80,10 +80,10 @@ public sealed class SynthBenchWriter(VideoDecoder? decoder = null)
         return new GenerationReport(config.Split, config.Pairs, written, clock.Elapsed, bytes);
     }
 
-    static ExtraFields ExtraFieldsFor(SynthConfig config, RuleFamily family)
+    internal static ExtraFields ExtraFieldsFor(SynthConfig config, RuleFamily family)
     {
         var extra = new ExtraFields();
-        extra.Add("synthbench_version", SynthConfig.Version);
+        extra.Add("synthbench_version", config.BenchVersion);
         extra.Add("synthbench_config", config.Hash());
         extra.Add("synthbench_family", family.Name());
         return extra;
