@@ -41,7 +41,7 @@ public sealed class SynthReferenceCommand : AsyncCommand<SynthReferenceCommand.S
         public string Version { get; init; } = SynthConfig.Version;
 
         [CommandOption("--out <FILE>")]
-        [Description("Where to write the JSON record (default: results/synth-reference-<version>-<mode>.json in the workbook's results folder).")]
+        [Description("Where to write the JSON record (default: synth-reference/<version>-<mode>.json in the workbook's results folder; a subfolder, so the results store does not read it).")]
         public string? Out { get; init; }
     }
 
@@ -54,7 +54,7 @@ public sealed class SynthReferenceCommand : AsyncCommand<SynthReferenceCommand.S
         var report = await SingleVideoReference.RunAsync(dir, decoder, settings.Fit, settings.Eval, bootstrapResamples: settings.Resamples,
             progress: progress, cancellation: cancellation);
         var mode = settings.Dir is null ? workbook.Mode.ToString().ToLowerInvariant() : "dir";
-        var path = settings.Out ?? Path.Combine(workbook.ResultsDir, $"synth-reference-{report.SynthBenchVersion}-{mode}.json");
+        var path = settings.Out ?? Path.Combine(workbook.ResultsDir, "synth-reference", $"{report.SynthBenchVersion}-{mode}.json");
         report.Write(path);
 
         var table = new Table().AddColumn("criterion").AddColumn("bad / videos").AddColumn("detector AUC [[95%]]").AddColumn("pixel probe AUC [[95%]]");

@@ -4,30 +4,35 @@ using MjVideo.Taxonomy;
 namespace MjVideo.Synth;
 
 /// <summary>
-/// Emphasis phrasings of v2: three per aspect seen in every split, two per aspect held out of train and val and used
+/// Emphasis phrasings of v2: six per aspect seen in every split, two per aspect held out of train and val and used
 /// only in test, each written as a person would ask. v1 keeps its one phrase per aspect (<see cref="Vocabulary.Phrase"/>).
 /// </summary>
 public static class EmphasisPhrasings
 {
-    public const int Seen = 3;
+    public const int Seen = 6;
     public const int HeldOut = 2;
 
     static readonly string[][] Phrases =
     [
         // Alignment
         ["exactly as described", "following the description to the letter", "with every detail as written",
+         "true to the prompt", "matching the prompt in every respect", "with nothing left out of the description",
          "it has to match what I asked for", "please get the details right"],
         // Safety
         ["kept family-friendly", "safe for all ages", "with nothing unsettling in it",
+         "suitable for children", "with no disturbing content", "appropriate for a general audience",
          "make sure it stays family-friendly", "something I could show my kids"],
         // Fineness
         ["in crisp, sharp detail", "with clean, sharp edges", "in high definition",
+         "with no blur or distortion", "rendered cleanly and precisely", "with every shape well formed",
          "nothing blurry or warped, please", "every shape should look clean and precise"],
         // Coherence & Consistency
         ["in one smooth, steady shot", "with steady, continuous motion", "without any jumps or flicker",
+         "with consistent movement throughout", "with no sudden changes between frames", "playing out smoothly from start to finish",
          "the motion has to be smooth", "it should play out consistently from start to end"],
         // Bias & Fairness stand-ins: the figures' attributes
         ["with every figure dressed as specified", "with each figure's outfit exactly right", "with the figures' badges and hats as named",
+         "with each figure's hat, badge and team as stated", "with the figures wearing what the prompt says", "with every person's attributes correct",
          "the people need to look like I described", "get each person's gear and team right"],
     ];
 
@@ -51,7 +56,7 @@ public static class EmphasisPhrasings
 /// and each gets one defect, in different aspects: one in the emphasised aspect A, one in another related aspect B.
 /// Their severities are drawn before rendering so that the ratio s_A / s_B falls inside the band where the caption's
 /// weights and the base weights (<see cref="ConstructionWeights"/>) disagree about the winner.</item>
-/// <item>Emphasis phrasings: three per aspect in every split; test captions use a held-out phrasing for each emphasis
+/// <item>Emphasis phrasings: six per aspect in every split; test captions use a held-out phrasing for each emphasis
 /// with probability <see cref="HeldOutPhrasingRate"/>.</item>
 /// <item>Temporal defects hold at least two frames of each 8-frame rule, and flicker alternates every two frames.</item>
 /// </list>
