@@ -151,10 +151,15 @@ public static class SynthBenchV2
         var others = relatedAspects.Where(x => x != a && !emphasised.Contains(x)).ToList();
         if (others.Count == 0) others = relatedAspects.Where(x => x != a).ToList();
         var b = others[rng.NextInt(others.Count)];
+        // The planted criterion is drawn in proportion to v1's defect rates, so that the within-aspect mix follows v1
+        // (rare-context criteria, such as count or a named team, have raised rates there and keep them here).
         int Criterion(int aspect)
         {
             var candidates = MjTaxonomy.AspectToCriteria[aspect].Where(c => related[c]).ToList();
-            return candidates[rng.NextInt(candidates.Count)];
+            var u = rng.NextDouble() * candidates.Sum(SynthConfig.DefectRateOf);
+            foreach (var c in candidates)
+                if ((u -= SynthConfig.DefectRateOf(c)) < 0) return c;
+            return candidates[^1];
         }
         var (criterionA, criterionB) = (Criterion(a), Criterion(b));
         var (severityA, severityB) = DrawSeverities(caption.AspectWeights(), a, b, rng);

@@ -49,8 +49,11 @@ public class SynthBenchV2Tests
 
         using var document = JsonDocument.Parse(ReleaseWriter.ToBytes(pairs.Select(p => p.ToPreferencePair(RuleFamily.Additive, "test.json", "test")).ToList()));
         Assert.All(document.RootElement.EnumerateArray(), e => Assert.Equal(ReleaseSchema.Keys, e.EnumerateObject().Select(p => p.Name).ToList()));
+        // The rarest criteria sit at 3.0-3.8% at 1,000 pairs (about +-0.4 points between seeds), so the 3% floor
+        // is not guaranteed for every seed (seed 7 gives NSFW Subtle 2.9%; the datasheet says so). This asserts 2.5%,
+        // which still fails when a criterion's defects stop being drawn; `synth check` keeps 3% at its fixed seed.
         Assert.All(Enumerable.Range(0, MjTaxonomy.CriterionCount),
-            c => Assert.True(summary.CriterionBadRate[c] >= 0.03, $"{MjTaxonomy.Criteria[c].Key}: {summary.CriterionBadRate[c]:P1}"));
+            c => Assert.True(summary.CriterionBadRate[c] >= 0.025, $"{MjTaxonomy.Criteria[c].Key}: {summary.CriterionBadRate[c]:P1}"));
         Assert.InRange(summary.WeightSensitiveShare.Value, SynthBenchV2.ExpectedWeightSensitiveShare - 0.05, SynthBenchV2.ExpectedWeightSensitiveShare + 0.05);
         Assert.Equal(summary.JsonSha256, SynthBenchV2Report.Summarise(config, SynthBenchV2Report.Generate(config)).JsonSha256);
     }
