@@ -28,6 +28,14 @@ app.Configure(config =>
         synth.SetDescription("SynthBench studies.");
         synth.AddCommand<DetectabilityCommand>("detectability")
             .WithDescription("Measure, per criterion and severity bin, how often an injected defect is measurable in decoded video.");
+        synth.AddCommand<SynthReferenceCommand>("reference")
+            .WithDescription("The single-video reference: per-criterion AUC of pinned detectors and a pinned pixel probe that see one video and its caption.");
+        synth.AddCommand<SynthPhrasingCommand>("phrasing")
+            .WithDescription("SynthBench v2's phrasing probes: can frozen MiniLM embeddings, and can a bag of train words, recover held-out emphases?");
+        synth.AddCommand<SynthShortcutsCommand>("shortcuts")
+            .WithDescription("File-size and pixel-difference shortcuts of a family folder, on all decisive test pairs and on v2's trade-off pairs.");
+        synth.AddCommand<SynthCheckCommand>("check")
+            .WithDescription("Hidden-seed robustness of a SynthBench version on labels only: schema, criterion rates, weight-sensitive share, byte-identical JSON; shares, ceilings and controls.");
     });
     config.AddBranch<BenchSettings>("bench", BenchCommand.Configure);
     config.AddCommand<PretrainCommand>("pretrain")

@@ -189,12 +189,16 @@ public sealed class BenchSynthCommand : AsyncCommand<BenchSynthCommand.Settings>
         [Description("Pairs generated per run (default 12).")]
         [DefaultValue(12)]
         public int Pairs { get; init; }
+
+        [CommandOption("--version <VERSION>")]
+        [Description("SynthBench version: synthbench-v1 (default) or synthbench-v2.")]
+        public string Version { get; init; } = SynthConfig.Version;
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         using var scratch = new BenchScratch();
-        var result = await GenerationBenchmark.RunAsync(scratch.Dir, new GenerationBenchmarkOptions(settings.Pairs, settings.Repeats),
+        var result = await GenerationBenchmark.RunAsync(scratch.Dir, new GenerationBenchmarkOptions(settings.Pairs, settings.Repeats, Version: settings.Version),
             BenchCommand.Progress, cancellation);
         if (settings.Json)
         {

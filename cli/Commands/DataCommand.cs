@@ -14,14 +14,19 @@ public sealed class DataCommand : AsyncCommand<DataCommand.Settings>
         [CommandOption("--full")]
         [Description("The full-mode sets (default: the quick-mode sets CI uses).")]
         public bool Full { get; init; }
+
+        [CommandOption("--version <VERSION>")]
+        [Description("SynthBench version: synthbench-v1 (default) or synthbench-v2.")]
+        public string Version { get; init; } = SynthConfig.Version;
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
         var workbook = Workbook.Open(settings.Full ? RunMode.Full : RunMode.Quick);
-        var root = await SynthBenchDefaults.EnsureAsync(workbook, new Progress<string>(Console.WriteLine), cancellation);
-        Console.WriteLine($"data: {SynthConfig.Version} ({workbook.Mode.ToString().ToLowerInvariant()}) ready at {root} in {clock.Elapsed.TotalSeconds:F0}s");
+        var root = await SynthBenchDefaults.EnsureAsync(workbook, new Progress<string>(Console.WriteLine), cancellation,
+            settings.Version);
+        Console.WriteLine($"data: {settings.Version} ({workbook.Mode.ToString().ToLowerInvariant()}) ready at {root} in {clock.Elapsed.TotalSeconds:F0}s");
         return 0;
     }
 }

@@ -50,6 +50,10 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         [CommandOption("--json")]
         public bool Json { get; init; }
 
+        [CommandOption("--version <VERSION>")]
+        [Description("SynthBench version: synthbench-v1 (default) or synthbench-v2.")]
+        public string Version { get; init; } = SynthConfig.Version;
+
         public override ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required") : ValidationResult.Success();
     }
@@ -57,7 +61,7 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var config = new SynthConfig(settings.Split, settings.Pairs, settings.Seed, settings.Size, settings.Frames, Crf: settings.Crf,
-            Yuv420: settings.Yuv420);
+            Yuv420: settings.Yuv420, BenchVersion: settings.Version);
         var families = settings.Family == "all" ? PreferenceRules.Families : [PreferenceRules.Parse(settings.Family)];
         var decoder = settings.NoCache ? null : new VideoDecoder(cache: ClipCache.InWorkbook(Workbook.Open()));
         var writer = new SynthBenchWriter(decoder);
@@ -67,12 +71,12 @@ public sealed class GenerateCommand : AsyncCommand<GenerateCommand.Settings>
         else
             report = await AnsiConsole.Progress().StartAsync(async progress =>
             {
-                var task = progress.AddTask($"{SynthConfig.Version} {config.Split} ({config.Hash()})", maxValue: config.Pairs);
+                var task = progress.AddTask($"{config.BenchVersion} {config.Split} ({config.Hash()})", maxValue: config.Pairs);
                 return await writer.WriteAsync(config, settings.Out, families, new Progress<int>(n => task.Value = n), cancellation);
             });
         var summary = new
         {
-            version = SynthConfig.Version,
+            version = config.BenchVersion,
             config_hash = config.Hash(),
             split = config.Split,
             pairs = report.Pairs,

@@ -198,7 +198,7 @@ public static class CaptionGenerator
                         + ObjectPhrase(g) + Placement(g));
         // A People caption already named its first figure; any other figure, or a figure in a mixed caption, follows.
         foreach (var f in s.Figures.Skip(s.Kind == CaptionKind.People ? 1 : 0)) clauses.Add("with " + FigurePhrase(f));
-        foreach (var e in s.Emphases) clauses.Add(e.Phrase());
+        for (var k = 0; k < s.Emphases.Count; k++) clauses.Add(s.EmphasisText(k));
         var text = string.Join(", ", clauses.Select(c => string.Join(' ', c.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
         // A template that leads with the setting has nothing before its colon or comma when there is no setting.
         text = text.Replace(" ,", ",").Replace(",,", ",").Replace(" :", ":").Trim(' ', ',', ':');

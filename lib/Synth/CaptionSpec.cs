@@ -37,8 +37,14 @@ public sealed record CaptionSpec(
     bool SceneNamed,
     SafetyContext Safety,
     IReadOnlyList<Emphasis> Emphases,
-    string Text)
+    string Text,
+    IReadOnlyList<int>? Phrasings = null)
 {
+    /// <summary>v2: the phrasing of each emphasis (an index into <see cref="EmphasisPhrasings"/>); null in v1 (one phrase each).</summary>
+    public bool UsesHeldOutPhrasing => Phrasings is not null && Phrasings.Any(EmphasisPhrasings.IsHeldOut);
+
+    public string EmphasisText(int k) => Phrasings is null ? Emphases[k].Phrase() : EmphasisPhrasings.Of(Emphases[k], Phrasings[k]);
+
     public bool HasMotion => Groups.Any(g => g.Motion is not (Motion.Static or Motion.Unspecified))
                              || Figures.Any(f => f.Action is FigureAction.Walking or FigureAction.Jumping or FigureAction.Waving);
 

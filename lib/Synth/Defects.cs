@@ -5,7 +5,12 @@ namespace MjVideo.Synth;
 
 /// <summary>One injected defect as the oracle records it.</summary>
 public sealed record DefectRecord(int Criterion, string Key, double Severity, int FirstFrame, int LastFrame, string Target,
-    bool VisibleUnderDefaultSampling);
+    bool VisibleUnderDefaultSampling,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    bool? VisibleUnderUniformSampling = null);
+
+/// <summary>How temporal defects are placed: v1's rule, or v2's, under which each is visible under both 8-frame rules.</summary>
+public enum TemporalRule { V1, BothFrameRules }
 
 /// <summary>
 /// Injects a defect of a given criterion and severity into a clean scene. Severity s is in (0, 1]; every effect has a
@@ -20,10 +25,15 @@ public static class DefectInjector
     /// <summary>The frames the default preprocessing (the paper's 8-frame rule) reads from a clip of this length.</summary>
     public static int[] DefaultSampledFrames(int frames) => FrameSampler.Indices(frames, 8, FrameSampling.PaperLinspace);
 
-    public static DefectRecord Inject(int criterion, double severity, VideoScene scene, CaptionSpec spec, SynthRandom rng)
+    /// <summary>The frames the other 8-frame rule (endpoints included, evenly spaced) reads: v2 temporal defects are visible under both.</summary>
+    public static int[] UniformSampledFrames(int frames) => FrameSampler.Indices(frames, 8, FrameSampling.InclusiveUniform);
+
+    public static DefectRecord Inject(int criterion, double severity, VideoScene scene, CaptionSpec spec, SynthRandom rng,
+        TemporalRule rule = TemporalRule.V1)
     {
         if (severity <= 0 || severity > 1) throw new ArgumentOutOfRangeException(nameof(severity), severity, "must be in (0, 1]");
         var frames = scene.Frames;
+        temporalRule = rule;
         var (first, last, target) = criterion switch
         {
             0 => WrongObject(scene, spec, severity, rng),
@@ -49,18 +59,46 @@ public static class DefectInjector
         };
         var sampled = DefaultSampledFrames(frames);
         var visible = sampled.Any(t => t >= first && t <= last);
-        return new DefectRecord(criterion, MjTaxonomy.Criteria[criterion].Key, severity, first, last, target, visible);
+        bool? visibleUniform = rule == TemporalRule.V1 ? null : UniformSampledFrames(frames).Any(t => t >= first && t <= last);
+        return new DefectRecord(criterion, MjTaxonomy.Criteria[criterion].Key, severity, first, last, target, visible, visibleUniform);
     }
+
+    // The rule of the current injection. Injection runs on one thread per call; [ThreadStatic] keeps parallel pairs apart.
+    [ThreadStatic] static TemporalRule temporalRule;
 
     static (int, int, string) WholeClip(VideoScene scene, string target) => (0, scene.Frames - 1, target);
 
     /// <summary>A span of at least <see cref="MinTemporalSpan"/> frames whose length grows with severity.</summary>
-    static (int First, int Last) Span(VideoScene scene, int length, SynthRandom rng)
+    static (int First, int Last) Span(VideoScene scene, int length, SynthRandom rng, bool alternating = false)
     {
         length = Math.Clamp(length, MinTemporalSpan, scene.Frames);
-        var first = rng.NextInt(0, scene.Frames - length + 1);
-        return (first, first + length - 1);
+        if (temporalRule == TemporalRule.V1)
+        {
+            var first = rng.NextInt(0, scene.Frames - length + 1);
+            return (first, first + length - 1);
+        }
+        // v2: the span holds at least two frames of each 8-frame rule (for flicker, frames of both signs), so the
+        // defect shows as a change under either rule. Where no start works the span grows by a frame; the start is
+        // then drawn uniformly among the valid ones (one draw, as in v1).
+        var paper = DefaultSampledFrames(scene.Frames);
+        var uniform = UniformSampledFrames(scene.Frames);
+        bool Shows(int[] rule, int first, int last)
+        {
+            var inside = rule.Where(t => t >= first && t <= last).ToList();
+            return inside.Count >= 2 && (!alternating || inside.Select(t => FlickerSign(t - first)).Distinct().Count() == 2);
+        }
+        for (; ; length++)
+        {
+            var starts = Enumerable.Range(0, scene.Frames - length + 1)
+                .Where(f => Shows(paper, f, f + length - 1) && Shows(uniform, f, f + length - 1)).ToList();
+            if (starts.Count == 0 && length < scene.Frames) continue;
+            var first = starts.Count == 0 ? 0 : starts[rng.NextInt(starts.Count)];
+            return (first, first + length - 1);
+        }
     }
+
+    /// <summary>v2 flicker: two frames bright, two dark, so every second frame (both 8-frame rules) still alternates.</summary>
+    static int FlickerSign(int offset) => offset % 4 < 2 ? 1 : -1;
 
     static List<SceneObject> GroupMembers(VideoScene scene, int group) => scene.Objects.Where(o => o.Group == group).ToList();
 
@@ -396,9 +434,11 @@ public static class DefectInjector
 
     static (int, int, string) AddFlicker(VideoScene scene, double s, SynthRandom rng)
     {
-        var (first, last) = Span(scene, 4 + (int)Math.Round(8 * s), rng);
+        var (first, last) = Span(scene, 4 + (int)Math.Round(8 * s), rng, alternating: true);
         var amplitude = 0.05 + 0.12 * s;
-        for (var t = first; t <= last; t++) scene.Brightness[t] *= 1 + ((t - first) % 2 == 0 ? amplitude : -amplitude);
+        // v1 alternates every frame, which the paper's rule (frames 0, 1, 3, ..., 13) reads as a constant offset.
+        for (var t = first; t <= last; t++)
+            scene.Brightness[t] *= 1 + amplitude * (temporalRule == TemporalRule.V1 ? ((t - first) % 2 == 0 ? 1 : -1) : FlickerSign(t - first));
         return (first, last, $"flicker +/-{amplitude:F2}");
     }
 

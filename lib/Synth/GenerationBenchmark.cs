@@ -5,7 +5,8 @@ namespace MjVideo.Synth;
 
 /// <param name="Pairs">pairs generated per run</param>
 /// <param name="Repeats">measured repetitions (after one warm-up); medians are reported</param>
-public sealed record GenerationBenchmarkOptions(int Pairs = 12, int Repeats = 3, long Seed = SynthBenchDefaults.Seed);
+public sealed record GenerationBenchmarkOptions(int Pairs = 12, int Repeats = 3, long Seed = SynthBenchDefaults.Seed,
+    string Version = SynthConfig.Version);
 
 /// <param name="PairsPerSecond">what `mjvideo data` does per pair: scenes and labels, two renders, two x264 encodes, the
 /// clip-cache fill (one decode of every frame per clip), the JSON and oracle files of every rule family</param>
@@ -17,7 +18,8 @@ public sealed record GenerationBenchmarkResult(GenerationBenchmarkOptions Option
 
     public IReadOnlyList<PerformanceRow> PerformanceRows() =>
     [
-        new("generation_ratio", $"SynthBench generation as `mjvideo data` runs it ({Options.Pairs} pairs, 4 rule families, clip cache filled)",
+        new(Options.Version == SynthConfig.Version ? "generation_ratio" : $"generation_ratio_{Options.Version}",
+            $"SynthBench{(Options.Version == SynthConfig.Version ? "" : " " + Options.Version)} generation as `mjvideo data` runs it ({Options.Pairs} pairs, 4 rule families, clip cache filled)",
             PairsPerSecond, "pairs/s", EncodeOnlyPairsPerSecond, "x264 encoding of the same pre-rendered frames alone, same settings and parallelism",
             GenerationRatio),
     ];
@@ -30,7 +32,7 @@ public static class GenerationBenchmark
         CancellationToken cancellation = default)
     {
         if (options.Pairs < 1 || options.Repeats < 1) throw new ArgumentException("Pairs and Repeats must be positive");
-        var config = new SynthConfig("train", options.Pairs, options.Seed);
+        var config = new SynthConfig("train", options.Pairs, options.Seed, BenchVersion: options.Version);
         config.Validate();
         Directory.CreateDirectory(scratchDir);
 

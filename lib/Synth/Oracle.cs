@@ -38,7 +38,13 @@ public sealed record OraclePair(
     LabelNoiseEvent OverallNoise,
     IReadOnlyList<PreferenceLabel> CleanAspectPreferences,
     IReadOnlyList<PreferenceLabel> AspectPreferences,
-    bool Discard)
+    bool Discard,
+    // v2 only (absent from v1 files, which stay byte-identical): whether the pair is a built trade-off, whether the
+    // caption's weights and the best fixed weights pick different winners on clean severities, and whether the caption
+    // uses an emphasis phrasing held out of train and val.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? TradeOff = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? WeightSensitive = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? HeldOutPhrasing = null)
 {
     public OracleVideo Video(int v) => v == 0 ? Video0 : Video1;
 }
@@ -66,7 +72,7 @@ public sealed record SynthOracle(
     };
 
     public static SynthOracle Build(SynthConfig config, RuleFamily family, IReadOnlyList<SynthPair> pairs, double[][] annotatorWeights) =>
-        new(SynthConfig.Version, config.Hash(), family.Name(), config.Split, config.Seed, config.Frames,
+        new(config.BenchVersion, config.Hash(), family.Name(), config.Split, config.Seed, config.Frames,
             DefectInjector.DefaultSampledFrames(config.Frames), annotatorWeights, CaptionSpec.BaseAspectWeights.ToArray(),
             SynthConfig.Noise, pairs.Select(p => ForPair(p, family)).ToList());
 
@@ -83,7 +89,8 @@ public sealed record SynthOracle(
             c.Scene.ToString(), c.Safety.ToString(), c.Emphases.Select(e => e.ToString()).ToList(), Round(c.AspectWeights()),
             p.Related, labels.Annotator, labels.Weights is null ? null : Round(labels.Weights),
             Video(p.Video0, labels.Cost0, labels.Total0), Video(p.Video1, labels.Cost1, labels.Total1),
-            labels.CleanOverall, labels.Overall, labels.Noise, p.CleanAspectPreferences, p.AspectPreferences, p.Discard);
+            labels.CleanOverall, labels.Overall, labels.Noise, p.CleanAspectPreferences, p.AspectPreferences, p.Discard,
+            p.TradeOff, p.WeightSensitive, c.Phrasings is null ? null : c.UsesHeldOutPhrasing);
     }
 
     static double[] Round(double[] values) => values.Select(v => Math.Round(v, 6)).ToArray();

@@ -63,8 +63,8 @@ public sealed class VideoScene
 {
     public required int Frames { get; init; }
     public required SceneKind Background { get; init; }
-    public required double TexturePhaseX { get; init; }
-    public required double TexturePhaseY { get; init; }
+    public required double TexturePhaseX { get; set; }
+    public required double TexturePhaseY { get; set; }
     /// <summary>Per frame: another background blended in (abrupt background change), and by how much.</summary>
     public required SceneKind[] BackgroundSwap { get; init; }
     public required double[] BackgroundSwapMix { get; init; }
@@ -98,6 +98,34 @@ public sealed class VideoScene
         for (var g = 0; g < spec.Groups.Count; g++)
             foreach (var o in RealiseGroup(spec.Groups[g], g, rng, frames, occupied)) scene.Objects.Add(o);
         return scene;
+    }
+
+    /// <summary>
+    /// v2 trade-off pairs: both videos share one realised scene graph, then each redraws what carries no meaning (the
+    /// background texture's phase, the light direction, a colour jitter and a one-pixel offset of every object and
+    /// figure), so that subtracting the two videos does not isolate the defects.
+    /// </summary>
+    public void Rejitter(SynthRandom rng)
+    {
+        TexturePhaseX = rng.Uniform(0, 2 * Math.PI);
+        TexturePhaseY = rng.Uniform(0, 2 * Math.PI);
+        var shadow = DefaultShadowAngle + rng.Uniform(-0.3, 0.3);
+        for (var t = 0; t < Frames; t++) ShadowAngle[t] = shadow;
+        foreach (var o in Objects)
+        {
+            o.Color = Jitter(o.Color, rng);
+            var (dx, dy) = (rng.Uniform(-1, 1), rng.Uniform(-1, 1));
+            for (var t = 0; t < Frames; t++)
+            {
+                o.X[t] = Math.Clamp(o.X[t] + dx, o.Radius, Space - o.Radius);
+                o.Y[t] = Math.Clamp(o.Y[t] + dy, o.Radius, Space - o.Radius);
+            }
+        }
+        foreach (var f in Figures)
+        {
+            var dx = rng.Uniform(-1, 1);
+            for (var t = 0; t < Frames; t++) f.X[t] += dx;
+        }
     }
 
     public static double RadiusOf(SizeName size, SynthRandom rng) => size switch

@@ -27,31 +27,38 @@ public static class SynthBenchDefaults
 
     public static SplitSizes Sizes(RunMode mode) => mode == RunMode.Quick ? Quick : Full;
 
-    public static string Root(Workbook workbook) =>
-        Path.Combine(workbook.DataDir, "synthbench", SynthConfig.Version, workbook.Mode.ToString().ToLowerInvariant());
+    /// <summary>v2's default sizes: the issue asks for 2000 test pairs per family in full mode, for power.</summary>
+    public static readonly SplitSizes FullV2 = new(Train: 3000, Val: 500, Test: 2000);
+
+    public static SplitSizes Sizes(RunMode mode, string version) => mode == RunMode.Full && version == SynthConfig.V2 ? FullV2 : Sizes(mode);
+
+    public static string Root(Workbook workbook, string version = SynthConfig.Version) =>
+        Path.Combine(workbook.DataDir, "synthbench", version, workbook.Mode.ToString().ToLowerInvariant());
 
     /// <summary>The folder of one rule family (its JSON files, oracles and a link to the shared videos).</summary>
     public static string FamilyDir(Workbook workbook, RuleFamily family) => Path.Combine(Root(workbook), family.Name());
 
-    public static SynthConfig Config(Workbook workbook, string split) => new(split, Sizes(workbook.Mode).Of(split), Seed);
+    public static SynthConfig Config(Workbook workbook, string split, string version = SynthConfig.Version) =>
+        new(split, Sizes(workbook.Mode, version).Of(split), Seed, BenchVersion: version);
 
     /// <summary>
     /// Generates whatever split is missing or stale (another version, config or size) and returns the root. A split is
     /// current when every family's JSON names the current version and config hash and holds the expected pair count.
     /// </summary>
-    public static async Task<string> EnsureAsync(Workbook workbook, IProgress<string>? progress = null, CancellationToken cancellation = default)
+    public static async Task<string> EnsureAsync(Workbook workbook, IProgress<string>? progress = null, CancellationToken cancellation = default,
+        string version = SynthConfig.Version)
     {
-        var root = Root(workbook);
+        var root = Root(workbook, version);
         var writer = new SynthBenchWriter(new VideoDecoder(cache: ClipCache.InWorkbook(workbook)));
         foreach (var split in SynthConfig.Splits)
         {
-            var config = Config(workbook, split);
+            var config = Config(workbook, split, version);
             if (IsCurrent(root, config))
             {
-                progress?.Report($"{SynthConfig.Version} {workbook.Mode} {split}: {config.Pairs} pairs present ({config.Hash()})");
+                progress?.Report($"{version} {workbook.Mode} {split}: {config.Pairs} pairs present ({config.Hash()})");
                 continue;
             }
-            progress?.Report($"{SynthConfig.Version} {workbook.Mode} {split}: generating {config.Pairs} pairs ...");
+            progress?.Report($"{version} {workbook.Mode} {split}: generating {config.Pairs} pairs ...");
             var counter = progress is null ? null
                 : new RateProgress($"  {split}", config.Pairs, "pairs", progress.Report);
             var report = await writer.WriteAsync(config, root, PreferenceRules.Families, counter, cancellation);
@@ -67,7 +74,7 @@ public static class SynthBenchDefaults
             var oracle = Path.Combine(root, family.Name(), $"{config.Split}.oracle.json");
             if (!File.Exists(oracle) || !File.Exists(Path.Combine(root, family.Name(), $"{config.Split}.json"))) return false;
             var head = SynthOracle.ReadHeader(oracle);
-            if (head.Version != SynthConfig.Version || head.ConfigHash != config.Hash() || head.PairCount != config.Pairs) return false;
+            if (head.Version != config.BenchVersion || head.ConfigHash != config.Hash() || head.PairCount != config.Pairs) return false;
         }
         var videos = Path.Combine(root, "videos", config.Split);
         return Directory.Exists(videos) && Directory.GetFiles(videos, "*.mp4").Length == 2 * config.Pairs;

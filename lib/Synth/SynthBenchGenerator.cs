@@ -14,13 +14,21 @@ public static class SynthBenchGenerator
     public static SynthPair GeneratePair(SynthConfig config, int index, double[][]? annotatorWeights = null)
     {
         annotatorWeights ??= PreferenceRules.AnnotatorWeights(config.Seed);
+        if (config.IsV2) return SynthBenchV2.GeneratePair(config, index, annotatorWeights);
         SynthRandom Stream(string purpose) => SynthRandom.ForItem(config.Seed, config.Split, index, purpose);
 
         var caption = CaptionGenerator.Sample(Stream("caption"), config.IsTest);
         var related = caption.RelatedCriteria();
         var video0 = GenerateVideo(config, caption, related, 0, Stream);
         var video1 = GenerateVideo(config, caption, related, 1, Stream);
+        return Label(index, caption, related, video0, video1, annotatorWeights, Stream);
+    }
 
+    /// <summary>Every label of a pair from its two videos: aspect preferences, discard, and each family's overall label
+    /// with its noise. Shared by v1 and v2 (the families' formulas and the noise are the same in both).</summary>
+    internal static SynthPair Label(int index, CaptionSpec caption, bool[] related, SynthVideo video0, SynthVideo video1,
+        double[][] annotatorWeights, Func<string, SynthRandom> Stream, bool? tradeOff = null, bool? weightSensitive = null)
+    {
         var aspectRelated = Enumerable.Range(0, MjTaxonomy.AspectCount)
             .Select(a => MjTaxonomy.AspectToCriteria[a].Any(c => related[c])).ToArray();
         var cleanAspect = Enumerable.Range(0, MjTaxonomy.AspectCount)
@@ -47,8 +55,16 @@ public static class SynthBenchGenerator
                 TotalCode(cost0), TotalCode(cost1));
         }).ToList();
 
-        return new SynthPair(index, caption, related, video0, video1, cleanAspect, aspect, discard, families);
+        return new SynthPair(index, caption, related, video0, video1, cleanAspect, aspect, discard, families, tradeOff, weightSensitive);
     }
+
+    /// <summary>The caption of pair <paramref name="index"/> of a split, as the generator of <paramref name="version"/> drew it.</summary>
+    public static CaptionSpec SampleCaption(string version, long seed, string split, int index) => version switch
+    {
+        SynthConfig.Version => CaptionGenerator.Sample(SynthRandom.ForItem(seed, split, index, "caption"), split == "test"),
+        SynthConfig.V2 => SynthBenchV2.SampleCaption(seed, split, index),
+        _ => throw new ArgumentException($"unknown SynthBench version '{version}'", nameof(version)),
+    };
 
     /// <summary>The annotator's aspect code before departures: bad when the worst defect is worse than their leniency.</summary>
     public static int AspectCodeRule(double aspectSeverity, double leniency) => aspectSeverity > leniency ? LabelCode.Bad : LabelCode.Good;
@@ -56,19 +72,35 @@ public static class SynthBenchGenerator
     /// <summary>video_X_total_score: 2 (bad) when the video's cost under the family exceeds the threshold, else 1.</summary>
     public static int TotalCode(double cost) => cost > PreferenceRules.TotalBadThreshold ? LabelCode.Bad : LabelCode.Good;
 
-    static SynthVideo GenerateVideo(SynthConfig config, CaptionSpec caption, bool[] related, int v, Func<string, SynthRandom> stream)
+    /// <summary>
+    /// One video: its scene (realised independently from the caption unless <paramref name="scene"/> is given), defects
+    /// drawn at the v1 rates (or the <paramref name="planted"/> ones, whose severities were drawn before rendering), and
+    /// its labels.
+    /// </summary>
+    internal static SynthVideo GenerateVideo(SynthConfig config, CaptionSpec caption, bool[] related, int v, Func<string, SynthRandom> stream,
+        VideoScene? scene = null, IReadOnlyList<(int Criterion, double Severity)>? planted = null)
     {
-        var scene = VideoScene.Realise(caption, stream($"video{v}"), config.Frames);
-        var draws = stream($"defects{v}");
+        scene ??= VideoScene.Realise(caption, stream($"video{v}"), config.Frames);
+        var rule = config.IsV2 ? TemporalRule.BothFrameRules : TemporalRule.V1;
         var defects = new List<DefectRecord>();
         var severity = new double[MjTaxonomy.CriterionCount];
-        for (var c = 0; c < MjTaxonomy.CriterionCount; c++)
+        if (planted is null)
         {
-            if (!related[c]) continue;
-            if (!draws.Chance(SynthConfig.DefectRateOf(c))) continue;
-            severity[c] = draws.Uniform(0.02, 1.0);
-            defects.Add(DefectInjector.Inject(c, severity[c], scene, caption, stream($"inject{v}-{c}")));
+            var draws = stream($"defects{v}");
+            for (var c = 0; c < MjTaxonomy.CriterionCount; c++)
+            {
+                if (!related[c]) continue;
+                if (!draws.Chance(SynthConfig.DefectRateOf(c))) continue;
+                severity[c] = draws.Uniform(0.02, 1.0);
+                defects.Add(DefectInjector.Inject(c, severity[c], scene, caption, stream($"inject{v}-{c}"), rule));
+            }
         }
+        else
+            foreach (var (c, s) in planted)
+            {
+                severity[c] = s;
+                defects.Add(DefectInjector.Inject(c, s, scene, caption, stream($"inject{v}-{c}"), rule));
+            }
 
         var aspectSeverity = MjTaxonomy.AspectToCriteria.Select(g => g.Max(c => severity[c])).ToArray();
         var criterionCodes = Enumerable.Range(0, MjTaxonomy.CriterionCount)

@@ -141,10 +141,10 @@ public sealed class SynthBenchWriter(VideoDecoder? decoder = null)
                 Directory.Delete(dir, recursive: true);
     }
 
-    static ExtraFields ExtraFieldsFor(SynthConfig config, RuleFamily family)
+    internal static ExtraFields ExtraFieldsFor(SynthConfig config, RuleFamily family)
     {
         var extra = new ExtraFields();
-        extra.Add("synthbench_version", SynthConfig.Version);
+        extra.Add("synthbench_version", config.BenchVersion);
         extra.Add("synthbench_config", config.Hash());
         extra.Add("synthbench_family", family.Name());
         return extra;

@@ -16,10 +16,17 @@ public sealed record SynthConfig(
     int Frames = 16,
     double Fps = 8,
     int Crf = 10,
-    bool Yuv420 = false)
+    bool Yuv420 = false,
+    string BenchVersion = SynthConfig.Version)
 {
-    /// <summary>SynthBench v1 is frozen: the generator's rules, rates and rendering are fixed for this version.</summary>
+    /// <summary>SynthBench v1 is frozen: the generator's rules, rates and rendering are fixed for this version. It stays the
+    /// workbook's default.</summary>
     public const string Version = "synthbench-v1";
+    /// <summary>SynthBench v2: v1 plus trade-off pairs, held-out emphasis phrasings and temporal defects visible under
+    /// both frame rules (<see cref="SynthBenchV2"/>; data/DATASHEET.md lists every difference).</summary>
+    public const string V2 = "synthbench-v2";
+    public static readonly IReadOnlyList<string> Versions = [Version, V2];
+    public bool IsV2 => BenchVersion == V2;
 
     /// <summary>Chance that a relevant criterion gets a defect, per aspect (Alignment, Safety, Fineness, C&amp;C, B&amp;F).</summary>
     public static readonly double[] DefectRate = [0.16, 0.40, 0.14, 0.09, 0.36];
@@ -58,12 +65,14 @@ public sealed record SynthConfig(
     /// the same config are a longer prefix of the same sequence).</summary>
     public string Hash()
     {
-        var text = JsonSerializer.Serialize(new { Version, Seed, Size, Frames, Fps, Crf, Yuv420 });
+        // The property is named Version so that v1's hashes stay what they were before v2 existed.
+        var text = JsonSerializer.Serialize(new { Version = BenchVersion, Seed, Size, Frames, Fps, Crf, Yuv420 });
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12].ToLowerInvariant();
     }
 
     public void Validate()
     {
+        if (!Versions.Contains(BenchVersion)) throw new ArgumentException($"version '{BenchVersion}': expected one of {string.Join(", ", Versions)}");
         if (!Splits.Contains(Split)) throw new ArgumentException($"split '{Split}': expected one of {string.Join(", ", Splits)}");
         if (Pairs <= 0) throw new ArgumentException($"pairs must be positive, got {Pairs}");
         if (Size < 32) throw new ArgumentException($"size {Size} is too small: objects must stay at least 8 px wide");

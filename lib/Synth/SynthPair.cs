@@ -41,7 +41,9 @@ public sealed record SynthPair(
     PreferenceLabel[] CleanAspectPreferences,
     PreferenceLabel[] AspectPreferences,
     bool Discard,
-    IReadOnlyList<FamilyLabels> Families)
+    IReadOnlyList<FamilyLabels> Families,
+    bool? TradeOff = null,
+    bool? WeightSensitive = null)
 {
     public SynthVideo Video(int v) => v == 0 ? Video0 : Video1;
 
