@@ -34,7 +34,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         public long Seed { get; init; }
 
         [CommandOption("--lr <RATE>")]
-        [Description("AdamW peak learning rate (default: the mode's preset).")]
+        [Description("AdamW peak learning rate (default: the mode's preset for v1, the rate chosen on val for v2).")]
         public double? LearningRate { get; init; }
 
         [CommandOption("--epochs <N>")]
@@ -74,7 +74,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         weights = weights with { BalanceCriteria = settings.Balance is null ? v2 : settings.Balance == "on" };
         var pretrain = preset.Pretrain with
         {
-            LearningRate = settings.LearningRate ?? preset.Pretrain.LearningRate,
+            LearningRate = settings.LearningRate ?? (v2 ? ExperimentSettings.PretrainLearningRateV2 : preset.Pretrain.LearningRate),
             Epochs = settings.Epochs ?? preset.Pretrain.Epochs,
             Weights = weights,
         };

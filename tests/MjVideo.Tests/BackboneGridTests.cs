@@ -70,6 +70,20 @@ public sealed class BackboneGridTests
     }
 
     [Fact]
+    public void Local_detail_is_lower_in_every_cell_of_a_blurred_frame()
+    {
+        // The CNN's GroupNorm rescales away much of the contrast that separates sharp from blurred; the fixed detail
+        // statistic keeps it for every cell.
+        using var generator = new Generator(21);
+        using var sharp = rand([1, 3, 32, 32], generator: generator);
+        using var blurred = nn.functional.avg_pool2d(nn.functional.pad(sharp, [2, 2, 2, 2], PaddingModes.Replicate), 5, stride: 1);
+        using var sharpDetail = GridVideoTextModel.Detail(sharp, [4, 4]);
+        using var blurredDetail = GridVideoTextModel.Detail(blurred, [4, 4]);
+        Assert.Equal([1L, 1, 4, 4], sharpDetail.shape);
+        Assert.True((blurredDetail < 0.5 * sharpDetail).all().item<bool>(), "a 5x5 blur should at least halve the detail of noise in every cell");
+    }
+
+    [Fact]
     public void Trains_end_to_end_with_a_gradient_on_every_parameter()
     {
         using var backbone = new TinyVideoTextBackbone(SmallGrid(seed: 6, frames: 4));
