@@ -9,7 +9,7 @@ namespace MjVideo.Cli.Commands;
 
 /// <summary>
 /// The file-size and pixel-difference shortcuts (<see cref="ShortcutCheck"/>) of one family folder, on all decisive test
-/// pairs and, for v2, on the trade-off pairs alone (the bound: at most 60% there).
+/// pairs and, for v2, on the trade-off pairs alone (the design's bound: at most 60% there).
 /// </summary>
 public sealed class SynthShortcutsCommand : AsyncCommand<SynthShortcutsCommand.Settings>
 {

@@ -12,7 +12,7 @@ public sealed record PhrasingProbeResult(string Probe, int TrainCaptions, Estima
 /// aspect emphasised?") is fitted on v2 train captions with the fixed classifier of <see cref="PixelProbe"/> and read on
 /// test captions: recall of each emphasis (an emphasis counts when its aspect's probe fires) and the share of captions
 /// whose whole emphasised set is recovered, separately for held-out and seen phrasings. Two feature sets: frozen sentence
-/// embeddings (MiniLM; the issue asks for at least 80% held-out recall) and a bag of the words seen in train (it should
+/// embeddings (MiniLM; the design asks for at least 80% held-out recall) and a bag of the words seen in train (it should
 /// fall well short, or the held-out phrasings are paraphrases in name only).
 /// </summary>
 public static class PhrasingProbe

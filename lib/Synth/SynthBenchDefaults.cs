@@ -27,7 +27,7 @@ public static class SynthBenchDefaults
 
     public static SplitSizes Sizes(RunMode mode) => mode == RunMode.Quick ? Quick : Full;
 
-    /// <summary>v2's default sizes: the issue asks for 2000 test pairs per family in full mode, for power.</summary>
+    /// <summary>v2's default sizes: 2000 test pairs per family in full mode, for power.</summary>
     public static readonly SplitSizes FullV2 = new(Train: 3000, Val: 500, Test: 2000);
 
     public static SplitSizes Sizes(RunMode mode, string version) => mode == RunMode.Full && version == SynthConfig.V2 ? FullV2 : Sizes(mode);
