@@ -250,17 +250,7 @@ public static class RankAuc
     public static double Of(IReadOnlyList<double> scores, IReadOnlyList<bool> positive)
     {
         if (scores.Count != positive.Count) throw new ArgumentException($"{scores.Count} scores for {positive.Count} labels");
-        var order = Enumerable.Range(0, scores.Count).OrderBy(i => scores[i]).ToArray();
-        // Average ranks (1-based) over runs of equal scores.
-        var ranks = new double[scores.Count];
-        for (var i = 0; i < order.Length;)
-        {
-            var j = i;
-            while (j + 1 < order.Length && scores[order[j + 1]] == scores[order[i]]) j++;
-            var rank = (i + j) / 2.0 + 1;
-            for (var k = i; k <= j; k++) ranks[order[k]] = rank;
-            i = j + 1;
-        }
+        var ranks = Ranks.MidRanks(scores.ToArray());
         var positives = positive.Count(p => p);
         var negatives = positive.Count - positives;
         if (positives == 0 || negatives == 0) return double.NaN;

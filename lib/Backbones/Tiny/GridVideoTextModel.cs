@@ -279,21 +279,8 @@ public sealed class GridVideoTextModel : TinyEncoderModel
     }
 
     /// <summary>[B, L, H]: contextual caption tokens.</summary>
-    Tensor CaptionTokens(Tensor ids, Tensor mask)
-    {
-        if (ids.dim() != 2 || !mask.shape.SequenceEqual(ids.shape))
-            throw new ArgumentException($"caption ids and mask must both be [B, L], got [{string.Join(", ", ids.shape)}] and [{string.Join(", ", mask.shape)}]");
-        var length = ids.shape[1];
-        if (length > Config.MaxCaptionTokens)
-            throw new ArgumentException($"captions of {length} tokens exceed MaxCaptionTokens = {Config.MaxCaptionTokens}");
-        if (mask.any(1).logical_not().any().item<bool>())
-            throw new ArgumentException("a caption has no tokens (every caption carries at least its terminator)");
-        var x = token_projection!.forward(token_embedding!.forward(ids)) + caption_position!.narrow(0, 0, length).unsqueeze(0);
-        var bias = zeros(mask.shape, dtype: x.dtype, device: x.device)
-            .masked_fill(mask.logical_not(), double.NegativeInfinity).unsqueeze(1).unsqueeze(1);
-        foreach (var block in caption_blocks!) x = block.forward(x, bias);
-        return x;
-    }
+    Tensor CaptionTokens(Tensor ids, Tensor mask) =>
+        EncodeCaption(ids, mask, token_embedding!, token_projection!, caption_position!, caption_blocks!);
 }
 
 /// <summary>

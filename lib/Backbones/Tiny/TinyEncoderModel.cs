@@ -1,3 +1,4 @@
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -34,6 +35,30 @@ public abstract class TinyEncoderModel : Module
         TinyArchitecture.V2 => new GridVideoTextModel(config),
         _ => throw new ArgumentException($"unknown tiny encoder architecture {config.Architecture}"),
     };
+
+    /// <summary>
+    /// [B, L, H]: contextual caption tokens (without a modality marker): GPT-2 BPE ids through the narrow token table and
+    /// its projection, learned positions, then the caption's own transformer layers. Padding closes its key column; a
+    /// padded row still reads the real tokens, so it stays finite (and is never read).
+    /// </summary>
+    /// <param name="ids">int64 [B, L]</param>
+    /// <param name="mask">bool [B, L], true for real tokens</param>
+    protected Tensor EncodeCaption(Tensor ids, Tensor mask, Embedding tokenEmbedding, Linear tokenProjection, Parameter position,
+        ModuleList<TransformerBlock> blocks)
+    {
+        if (ids.dim() != 2 || !mask.shape.SequenceEqual(ids.shape))
+            throw new ArgumentException($"caption ids and mask must both be [B, L], got [{string.Join(", ", ids.shape)}] and [{string.Join(", ", mask.shape)}]");
+        var length = ids.shape[1];
+        if (length > Config.MaxCaptionTokens)
+            throw new ArgumentException($"captions of {length} tokens exceed MaxCaptionTokens = {Config.MaxCaptionTokens}");
+        if (mask.any(1).logical_not().any().item<bool>())
+            throw new ArgumentException("a caption has no tokens (every caption carries at least its terminator)");
+        var x = tokenProjection.forward(tokenEmbedding.forward(ids)) + position.narrow(0, 0, length).unsqueeze(0);
+        var bias = zeros(mask.shape, dtype: x.dtype, device: x.device)
+            .masked_fill(mask.logical_not(), double.NegativeInfinity).unsqueeze(1).unsqueeze(1);
+        foreach (var block in blocks) x = block.forward(x, bias);
+        return x;
+    }
 
     /// <summary>
     /// [B, N]: the attention-logit offset of every content key so that, before training has shaped the attention, each

@@ -155,12 +155,8 @@ public sealed class TinyVideoTextModel : TinyEncoderModel
     /// <param name="frames">T, frame tokens per video</param>
     public static Tensor ModalityBalance(Tensor captionMask, long frames)
     {
-        using var scope = NewDisposeScope();
-        var captionCount = captionMask.to_type(ScalarType.Float32).sum(1, keepdim: true);
-        var half = (captionCount + frames) / 2;
-        var captionBias = (half / captionCount).log().expand(-1, captionMask.shape[1]);
-        var frameBias = (half / frames).log().expand(-1, frames);
-        return cat([captionBias, frameBias], 1).MoveToOuterDisposeScope();
+        using var frameMask = ones(captionMask.shape[0], frames, dtype: ScalarType.Bool, device: captionMask.device);
+        return GroupBalance([captionMask, frameMask]);
     }
 
     /// <summary>[B, T, H]: one token per frame, with time embedding, temporal mixing and the video modality marker.</summary>
@@ -196,21 +192,6 @@ public sealed class TinyVideoTextModel : TinyEncoderModel
     }
 
     /// <summary>[B, L, H]: contextual caption tokens with the caption modality marker.</summary>
-    Tensor CaptionTokens(Tensor ids, Tensor mask)
-    {
-        if (ids.dim() != 2 || !mask.shape.SequenceEqual(ids.shape))
-            throw new ArgumentException($"caption ids and mask must both be [B, L], got [{string.Join(", ", ids.shape)}] and [{string.Join(", ", mask.shape)}]");
-        var length = ids.shape[1];
-        if (length > Config.MaxCaptionTokens)
-            throw new ArgumentException($"captions of {length} tokens exceed MaxCaptionTokens = {Config.MaxCaptionTokens}");
-        var realTokens = mask;
-        if (realTokens.any(1).logical_not().any().item<bool>())
-            throw new ArgumentException("a caption has no tokens (every caption carries at least its terminator)");
-        var x = token_projection!.forward(token_embedding!.forward(ids)) + caption_position!.narrow(0, 0, length).unsqueeze(0);
-        // Padding closes its key column; a padded row still reads the real tokens, so it stays finite (and is never read).
-        var bias = zeros(realTokens.shape, dtype: x.dtype, device: x.device)
-            .masked_fill(realTokens.logical_not(), double.NegativeInfinity).unsqueeze(1).unsqueeze(1);
-        foreach (var block in caption_blocks!) x = block.forward(x, bias);
-        return x + modality_embedding[CaptionModality];
-    }
+    Tensor CaptionTokens(Tensor ids, Tensor mask) =>
+        EncodeCaption(ids, mask, token_embedding!, token_projection!, caption_position!, caption_blocks!) + modality_embedding[CaptionModality];
 }
