@@ -69,12 +69,12 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         var workbook = Workbook.Open(settings.Full ? RunMode.Full : RunMode.Quick);
         var preset = ExperimentSettings.For(workbook);
         var v2 = settings.Encoder == "v2";
-        var backboneConfig = (v2 ? preset.Backbone.ForV2() : preset.Backbone) with { Seed = settings.Seed };
+        var backboneConfig = (v2 ? ExperimentSettings.V1Backbone.ForV2() : ExperimentSettings.V1Backbone) with { Seed = settings.Seed };
         var weights = settings.CriteriaOnly ? new NeutralWeights(Criteria: 1, Related: 0, Aspects: 0, Words: 0) : preset.Pretrain.Weights;
         weights = weights with { BalanceCriteria = settings.Balance is null ? v2 : settings.Balance == "on" };
         var pretrain = preset.Pretrain with
         {
-            LearningRate = settings.LearningRate ?? (v2 ? ExperimentSettings.PretrainLearningRateV2 : preset.Pretrain.LearningRate),
+            LearningRate = settings.LearningRate ?? (v2 ? ExperimentSettings.PretrainLearningRateV2 : ExperimentSettings.PretrainLearningRate),
             Epochs = settings.Epochs ?? preset.Pretrain.Epochs,
             Weights = weights,
         };
