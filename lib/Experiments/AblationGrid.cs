@@ -63,6 +63,11 @@ public sealed class AblationGrid(ExperimentSettings settings, ExperimentData dat
         Reference("gate-losses", "on (paper)");
         Add("gate-losses", "off", paper with { GateLosses = false });
 
+        // Not in the paper: a stage-3 term that keeps the batch-mean aspect gate near uniform (each input may still route
+        // to its own aspects). The paper's objective is the reference row.
+        Reference("gate-balance", "off (paper)");
+        Add("gate-balance", "balance term, weight 1", paper with { GateBalance = 1.0 });
+
         foreach (var t in settings.Temperatures)
         {
             var name = "T = " + t.ToString("0.###", CultureInfo.InvariantCulture);

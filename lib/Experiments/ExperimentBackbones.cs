@@ -130,12 +130,26 @@ public sealed class ExperimentBackbones : IDisposable
         return path;
     }
 
+    /// <summary>The states file a head on <paramref name="choice"/> reads: an encoder's export, or the oracle inputs.</summary>
+    public async Task<string> EnsureStatesAsync(long seed, BackboneChoice choice, CancellationToken cancellation = default) =>
+        choice.FromOracle
+            ? OracleInputStates.Ensure(data, Folder)
+            : await EnsureStatesAsync(seed, choice.Modalities, choice.Frames, cancellation).ConfigureAwait(false);
+
+    /// <summary>What decides the states of <paramref name="choice"/>: the encoder's pre-training key, or the oracle inputs' version.</summary>
+    public string StatesKey(long seed, BackboneChoice choice) =>
+        choice.FromOracle ? $"{OracleInputStates.Version}-{data.VideosFingerprint}" : PretrainKey(seed, choice.Modalities);
+
+    /// <summary>The encoder behind <paramref name="choice"/>, in words.</summary>
+    public string EncoderDescription(long seed, BackboneChoice choice) =>
+        choice.FromOracle ? "none (oracle inputs)" : ConfigFor(seed, choice.Modalities).Describe();
+
     string ExportId(long seed, TinyModalities modalities, FrameChoice frames) =>
         $"{ConfigFor(seed, modalities).Id}-{frames.Key}-{PretrainKey(seed, modalities)}";
 
     /// <summary>A precomputed backbone over the states of one encoder and frame choice.</summary>
-    public async Task<PrecomputedBackbone> OpenStatesAsync(long seed, TinyModalities modalities, FrameChoice frames, CancellationToken cancellation = default) =>
-        new(PrecomputedStates.Load([await EnsureStatesAsync(seed, modalities, frames, cancellation).ConfigureAwait(false)]));
+    public async Task<PrecomputedBackbone> OpenStatesAsync(long seed, BackboneChoice choice, CancellationToken cancellation = default) =>
+        new(PrecomputedStates.Load([await EnsureStatesAsync(seed, choice, cancellation).ConfigureAwait(false)]));
 
     Video.Preprocessing EveryFramePreprocessing() =>
         settings.Backbone.Preprocessing with { Frames = ClipFrames, Sampling = Video.FrameSampling.InclusiveUniform };

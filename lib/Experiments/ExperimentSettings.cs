@@ -231,6 +231,7 @@ public sealed record ExperimentSettings
             LossMode = variant.LossModes[stage - 1],
             BceBadLabel = variant.BadLabel,
             GateLosses = variant.GateLosses,
+            AspectGateBalance = stage == 3 ? variant.GateBalance : 0,
         }).ToList(),
         BatchSize = Head.BatchSize,
         Seed = seed,

@@ -13,15 +13,24 @@ public sealed record BackboneChoice(TinyModalities Modalities, FrameChoice Frame
     public static BackboneChoice CaptionOnly { get; } = new(TinyModalities.CaptionOnly, FrameChoice.Paper);
     public static BackboneChoice VideoOnly { get; } = new(TinyModalities.VideoOnly, FrameChoice.Paper);
 
+    /// <summary>No encoder: the generator's true per-video severities and the caption's true weights and relevance
+    /// (<see cref="OracleInputStates"/>). A diagnostic row: what the head can do when the encoder is perfect.</summary>
+    public static BackboneChoice OracleInputs { get; } = new(TinyModalities.VideoAndCaption, FrameChoice.Paper) { FromOracle = true };
+
+    /// <summary>The states come from the oracle files, not from an encoder.</summary>
+    public bool FromOracle { get; init; }
+
     /// <summary>"8-paper", "caption-only", "video-only-8-paper".</summary>
-    public string Key => Modalities switch
+    public string Key => FromOracle ? "oracle-inputs" : Modalities switch
     {
         TinyModalities.VideoAndCaption => Frames.Key,
         TinyModalities.CaptionOnly => "caption-only",
         _ => "video-only-" + Frames.Key,
     };
 
-    public string Describe(int clipFrames) => Modalities switch
+    public string Describe(int clipFrames) => FromOracle
+        ? "oracle inputs: true criterion severities, caption aspect weights and relevance (no encoder)"
+        : Modalities switch
     {
         TinyModalities.VideoAndCaption => $"small encoder, {Frames.Describe(clipFrames)}",
         TinyModalities.CaptionOnly => "small encoder, caption only (no video)",

@@ -45,7 +45,7 @@ public sealed class HeadRunner(Workbook workbook, ExperimentSettings settings, E
         var family = data[cell.Family];
         var config = settings.HeadConfig(cell.Variant, cell.Seed, learningRate: 1).ToJson();
         return ExperimentData.Hash(string.Join("\n", Version, cell.Key, JsonSerializer.Serialize(cell.Variant, TrainConfig.JsonOptions), config,
-            cell.LearningRate.ToJson().ToJsonString(), family.Fingerprint, backbones.PretrainKey(cell.Seed, cell.Backbone.Modalities),
+            cell.LearningRate.ToJson().ToJsonString(), family.Fingerprint, backbones.StatesKey(cell.Seed, cell.Backbone),
             cell.Backbone.Key, JsonSerializer.Serialize(EvaluationOptions)));
     }
 
@@ -70,10 +70,10 @@ public sealed class HeadRunner(Workbook workbook, ExperimentSettings settings, E
         }
         if (todo.Count > 0)
         {
-            var encoders = todo.Select(i => (cells[i].Seed, cells[i].Backbone.Modalities)).Distinct().ToList();
+            var encoders = todo.Where(i => !cells[i].Backbone.FromOracle).Select(i => (cells[i].Seed, cells[i].Backbone.Modalities)).Distinct().ToList();
             await backbones.EnsurePretrainedAsync(encoders, log, cancellation).ConfigureAwait(false);
             foreach (var (seed, backbone) in todo.Select(i => (cells[i].Seed, cells[i].Backbone)).Distinct())
-                await backbones.EnsureStatesAsync(seed, backbone.Modalities, backbone.Frames, cancellation).ConfigureAwait(false);
+                await backbones.EnsureStatesAsync(seed, backbone, cancellation).ConfigureAwait(false);
             var keys = cells.Select(c => c.Key).ToHashSet();
             var first = todo.Where(i => cells[i].LearningRate.From is not { } from || !keys.Contains(from)).ToList();
             var second = todo.Except(first).ToList();
@@ -103,7 +103,7 @@ public sealed class HeadRunner(Workbook workbook, ExperimentSettings settings, E
         var spec = new BackboneSpec
         {
             Name = PrecomputedBackbone.Name,
-            StatesFiles = [await backbones.EnsureStatesAsync(cell.Seed, cell.Backbone.Modalities, cell.Backbone.Frames, cancellation).ConfigureAwait(false)],
+            StatesFiles = [await backbones.EnsureStatesAsync(cell.Seed, cell.Backbone, cancellation).ConfigureAwait(false)],
             HiddenSize = backbone.HiddenSize,
         };
 
@@ -158,7 +158,8 @@ public sealed class HeadRunner(Workbook workbook, ExperimentSettings settings, E
         var record = ledger.Latest(cell.Key) ?? throw new InvalidOperationException($"cell {cell.Key} has no record in results/");
         var checkpoint = record.Config["judge"]?["checkpoint"]?.GetValue<string>()
             ?? throw new InvalidDataException($"record {record.RunId}: config.judge.checkpoint is missing");
-        await backbones.EnsurePretrainedAsync([(cell.Seed, cell.Backbone.Modalities)], cancellation: cancellation).ConfigureAwait(false);
+        if (!cell.Backbone.FromOracle)
+            await backbones.EnsurePretrainedAsync([(cell.Seed, cell.Backbone.Modalities)], cancellation: cancellation).ConfigureAwait(false);
         return TrainedJudge.Load(workbook.Resolve(checkpoint), await StatesAsync(cell).ConfigureAwait(false));
     }
 
@@ -182,8 +183,8 @@ public sealed class HeadRunner(Workbook workbook, ExperimentSettings settings, E
                 {
                     ["key"] = cell.Backbone.Key,
                     ["describe"] = cell.Backbone.Describe(backbones.ClipFrames),
-                    ["encoder"] = backbones.ConfigFor(cell.Seed, cell.Backbone.Modalities).Describe(),
-                    ["pretrain_key"] = backbones.PretrainKey(cell.Seed, cell.Backbone.Modalities),
+                    ["encoder"] = backbones.EncoderDescription(cell.Seed, cell.Backbone),
+                    ["pretrain_key"] = backbones.StatesKey(cell.Seed, cell.Backbone),
                     ["pretraining"] = JsonNode.Parse(JsonSerializer.Serialize(settings.Pretrain, TrainConfig.JsonOptions)),
                 },
                 ["head"] = JsonNode.Parse(settings.HeadConfig(cell.Variant, cell.Seed, learningRate: 1).ToJson()),
@@ -224,7 +225,7 @@ public sealed class HeadRunner(Workbook workbook, ExperimentSettings settings, E
     {
         var key = $"{cell.Seed}/{cell.Backbone.Key}";
         return states.GetOrAdd(key, _ => new Lazy<Task<PrecomputedBackbone>>(() =>
-            backbones.OpenStatesAsync(cell.Seed, cell.Backbone.Modalities, cell.Backbone.Frames))).Value;
+            backbones.OpenStatesAsync(cell.Seed, cell.Backbone))).Value;
     }
 
     Task<(TrainingData Train, TrainingData Val)> PreparedAsync(HeadCell cell, PrecomputedBackbone backbone)

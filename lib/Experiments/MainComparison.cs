@@ -36,6 +36,10 @@ public sealed class MainComparison(Workbook workbook, ExperimentSettings setting
     /// <summary>The modality controls: MJ-Video's head on encoders pre-trained (the same way) without video or without caption.</summary>
     public static IReadOnlyList<BackboneChoice> ModalityControls { get; } = [BackboneChoice.CaptionOnly, BackboneChoice.VideoOnly];
 
+    /// <summary>The heads trained on oracle inputs (<see cref="BackboneChoice.OracleInputs"/>): MJ-Video's, and the multi-task
+    /// single head with the same losses and no routers, so that the pair shows what routing adds when the encoder is perfect.</summary>
+    public static IReadOnlyList<HeadVariant> OracleInputHeads { get; } = [HeadVariant.MjVideo, HeadVariant.Baseline(JudgeKind.MultitaskSingle)];
+
     /// <summary>
     /// Every head cell: each trained judge on each family and seed, and the two modality controls on the control seeds; the
     /// first seed searches the learning rate on val over the grid, the other seeds reuse its choice.
@@ -44,7 +48,8 @@ public sealed class MainComparison(Workbook workbook, ExperimentSettings setting
     {
         var cells = new List<HeadCell>();
         var jobs = TrainedJudges.Select(v => (Variant: v, Backbone: BackboneChoice.Default, Seeds: settings.Seeds))
-            .Concat(ModalityControls.Select(b => (Variant: HeadVariant.MjVideo, Backbone: b, Seeds: settings.ControlSeeds)));
+            .Concat(ModalityControls.Select(b => (Variant: HeadVariant.MjVideo, Backbone: b, Seeds: settings.ControlSeeds)))
+            .Concat(OracleInputHeads.Select(v => (Variant: v, Backbone: BackboneChoice.OracleInputs, Seeds: settings.Seeds)));
         foreach (var family in settings.Families)
             foreach (var (variant, backbone, seeds) in jobs)
             {
@@ -78,6 +83,7 @@ public sealed class MainComparison(Workbook workbook, ExperimentSettings setting
         var rows = new List<ResultRow>();
         rows.AddRange(TrainedJudges.Select(v => Trained(v, BackboneChoice.Default, v.Judge == JudgeKind.MjVideo ? MoeGroup : BaselineGroup)));
         rows.AddRange(ModalityControls.Select(b => Trained(HeadVariant.MjVideo, b, ControlGroup)));
+        rows.AddRange(OracleInputHeads.Select(v => Trained(v, BackboneChoice.OracleInputs, OracleInputsGroup)));
         rows.AddRange(ReferenceJudges.All.Select(j => new ResultRow(family.Name(), j.Name, GroupName(j.Group),
             ledger.Latest(j.KeyFor(family)) is { } r ? [r] : [])));
         return rows;
@@ -87,6 +93,8 @@ public sealed class MainComparison(Workbook workbook, ExperimentSettings setting
     public const string BaselineGroup = "trained baseline";
     public const string TrainingFreeGroup = "training-free";
     public const string ControlGroup = "control";
+    /// <summary>Heads on the oracle inputs: a diagnostic of the head, never a competitor of the judges.</summary>
+    public const string OracleInputsGroup = "oracle inputs";
 
     public static string GroupName(ReferenceGroup group) => group switch
     {

@@ -216,6 +216,7 @@ public static class ResultsReadme
         var key = ExperimentLedger.KeyOf(record)!;
         if (Field(record, "group") is { } reference && Enum.TryParse<ReferenceGroup>(reference, out var group)) return MainComparison.GroupName(group);
         if (key.Contains("/caption-only/") || key.Contains("/video-only-")) return MainComparison.ControlGroup;
+        if (key.Contains("/oracle-inputs/")) return MainComparison.OracleInputsGroup;
         return key.Contains("/mjvideo") ? MainComparison.MoeGroup : MainComparison.BaselineGroup;
     }
 
@@ -226,7 +227,8 @@ public static class ResultsReadme
         MainComparison.TrainingFreeGroup => 2,
         "VLM judge" => 3,
         MainComparison.ControlGroup => 4,
-        _ => 5,
+        MainComparison.OracleInputsGroup => 5,
+        _ => 6,
     };
 
     static string Links(IEnumerable<RunRecord> records) =>

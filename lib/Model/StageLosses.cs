@@ -61,6 +61,12 @@ public sealed record LossOptions(LossMode Mode)
     /// the regression and preference terms. They are still computed and reported, with weight 0.</summary>
     public bool GateLosses { get; init; } = true;
 
+    /// <summary>
+    /// Weight of the aspect-gate balance term in stage 3 (<see cref="StageLosses.AspectGateBalance"/>); 0, the paper's
+    /// objective, by default. Not in the paper: an option for heads whose aspect gate puts every input on one aspect.
+    /// </summary>
+    public double AspectGateBalance { get; init; }
+
     /// <summary>eps inside log(p + eps), log(1 - p + eps) and log(1 - g + eps).</summary>
     public double Epsilon { get; init; } = 1e-5;
 
@@ -80,6 +86,8 @@ public sealed record LossOptions(LossMode Mode)
         if (!Enum.IsDefined(BceBadLabel)) throw new ArgumentException($"unknown bad-label encoding {(int)BceBadLabel}");
         if (!(Epsilon > 0) || double.IsInfinity(Epsilon)) throw new ArgumentException($"Epsilon must be positive and finite, got {Epsilon}");
         if (!(Beta > 0) || double.IsInfinity(Beta)) throw new ArgumentException($"Beta must be positive and finite, got {Beta}");
+        if (!(AspectGateBalance >= 0) || double.IsInfinity(AspectGateBalance))
+            throw new ArgumentException($"AspectGateBalance must be >= 0 and finite, got {AspectGateBalance}");
         CheckAlpha(CriteriaAlpha, MjTaxonomy.CriterionCount, nameof(CriteriaAlpha));
         CheckAlpha(AspectAlpha, MjTaxonomy.AspectCount, nameof(AspectAlpha));
     }
@@ -121,6 +129,8 @@ public static class LossTerm
     public const string OverallMse = "overall_mse";
     /// <summary>In stage 3: the whole stage-2 loss, which stage 3 weighs by 0.3.</summary>
     public const string Stage2 = "stage2";
+    /// <summary>In stage 3, when <see cref="LossOptions.AspectGateBalance"/> is on: KL(batch-mean aspect gate || uniform).</summary>
+    public const string AspectBalance = "aspect_balance";
     public const string Total = "total";
 }
 
@@ -188,6 +198,8 @@ public static class StageLosses
                 total = Stage3CriteriaWeight * criteria + Stage3Stage2Weight * stage2
                     + Stage3OverallBradleyTerryWeight * overallBt + Stage3OverallMseWeight * overallMse;
                 if (options.GateLosses) total = total + Stage3AspectGateWeight * aspectGate;
+                if (options.AspectGateBalance > 0)
+                    total = total + options.AspectGateBalance * (terms[LossTerm.AspectBalance] = AspectGateBalance(aspectWeights));
             }
         }
         return Finish(total, terms);
@@ -325,6 +337,23 @@ public static class StageLosses
     {
         var towardPreferred = 1 - 2 * preference; // +1 when video 0 is preferred, -1 when video 1 is
         return -functional.logsigmoid(beta * (x0 - x1) * towardPreferred);
+    }
+
+    /// <summary>
+    /// The aspect-gate balance of a batch, one value (the same for every pair): KL(p || uniform) = sum_a p_a log(5 p_a),
+    /// where p is the aspect gate normalised to sum 1 per video (the learnable scale lambda removed) and averaged over every
+    /// video of the batch. It is 0 when the aspects share the batch equally on average and log 5 when every video puts all
+    /// its weight on one aspect; each video may still route to its own aspects. aspectWeights: [B, 2, 5].
+    /// </summary>
+    public static Tensor AspectGateBalance(Tensor aspectWeights)
+    {
+        if (aspectWeights.dim() != 3 || aspectWeights.shape[1] != 2 || aspectWeights.shape[2] != MjTaxonomy.AspectCount)
+            throw new ArgumentException($"aspect weights must be [B, 2, {MjTaxonomy.AspectCount}], got [{string.Join(", ", aspectWeights.shape)}]");
+        using var scope = NewDisposeScope();
+        var perVideo = aspectWeights / aspectWeights.sum(-1, keepdim: true).clamp_min(1e-12);
+        var mean = perVideo.mean([0L, 1L]);
+        var kl = (mean * (mean * MjTaxonomy.AspectCount).clamp_min(1e-12).log()).sum();
+        return kl.expand(aspectWeights.shape[0]).MoveToOuterDisposeScope();
     }
 
     static Tensor GateLoss(Tensor weights, Tensor related, double epsilon)

@@ -34,11 +34,15 @@ public sealed record StageSettings
     public BadLabelEncoding BceBadLabel { get; init; } = BadLabelEncoding.Zero;
     /// <summary>Whether the gate losses are part of the stage's loss (on, as the official code; off for the ablation).</summary>
     public bool GateLosses { get; init; } = true;
+    /// <summary>Weight of the stage-3 aspect-gate balance term (not in the paper; 0 = off, the default). Left out of the
+    /// JSON at 0, so configs without it keep their hashes.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double AspectGateBalance { get; init; }
 
     [JsonIgnore]
     public TrainingStage TrainingStage => (TrainingStage)Stage;
 
-    public LossOptions LossOptions() => new(LossMode) { BceBadLabel = BceBadLabel, GateLosses = GateLosses };
+    public LossOptions LossOptions() => new(LossMode) { BceBadLabel = BceBadLabel, GateLosses = GateLosses, AspectGateBalance = AspectGateBalance };
 }
 
 /// <summary>The judge's head: which judge, and for MJ-Video the routing and gating network shape.</summary>

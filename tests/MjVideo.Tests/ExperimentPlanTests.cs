@@ -1,3 +1,4 @@
+using static MjVideo.Tests.ModelTestKit;
 using MjVideo.Data;
 using MjVideo.Experiments;
 using MjVideo.Model;
@@ -43,8 +44,9 @@ public class ExperimentPlanTests
     {
         var settings = ExperimentSettings.Quick;
         var cells = MainComparison.Cells(settings);
-        // 5 trained judges on 4 families and 3 seeds; 2 modality controls on the one quick control seed.
-        Assert.Equal(5 * 4 * 3 + 2 * 4 * 1, cells.Count);
+        // 5 trained judges on 4 families and 3 seeds; 2 modality controls on the one quick control seed; 2 heads on the
+        // oracle inputs on every seed.
+        Assert.Equal(5 * 4 * 3 + 2 * 4 * 1 + 2 * 4 * 3, cells.Count);
         Assert.Equal(cells.Count, cells.Select(c => c.Key).Distinct().Count());
         foreach (var group in cells.GroupBy(c => (c.Family, c.Variant.Key, c.Backbone.Key)))
         {
@@ -56,6 +58,7 @@ public class ExperimentPlanTests
         Assert.Contains(cells, c => c.Key == "main/annotators/videoscore/8-paper/seed-2");
         Assert.Contains(cells, c => c.Key == "main/worst-defect/mjvideo/caption-only/seed-0");
         Assert.DoesNotContain(cells, c => c.Key == "main/worst-defect/mjvideo/caption-only/seed-1");
+        Assert.Contains(cells, c => c.Key == "main/additive/multitask-single/oracle-inputs/seed-2");
     }
 
     [Fact]
@@ -72,7 +75,7 @@ public class ExperimentPlanTests
         Assert.Equal(PreferenceRules.Families, ExperimentSettings.Full.AblationFamilies);
         Assert.Equal(settings.AblationFamilies.Count * settings.AblationSeeds.Count, paperCells.Count);
         var settingsCount = grid.Settings().Count(s => !s.IsReference);
-        Assert.Equal(5 + 6 + 1 + 2 + 2 + 1, settingsCount);
+        Assert.Equal(5 + 6 + 1 + 1 + 2 + 2 + 1, settingsCount); // routing, frames, gate losses, gate balance, temperature, loss modes, BCE encoding
         Assert.Equal(paperCells.Count + settingsCount * settings.AblationFamilies.Count * settings.AblationSeeds.Count, cells.Count);
         Assert.All(cells.Where(c => c.Experiment != MainComparison.Experiment), c =>
             Assert.Equal($"main/{c.Family.Name()}/mjvideo/8-paper/seed-{settings.Seeds[0]}", c.LearningRate.From));
@@ -102,6 +105,43 @@ public class ExperimentPlanTests
         using var stage2Off = StageLosses.Compute(TrainingStage.Aspect, video0, video1, targets, bceOn with { GateLosses = false });
         Assert.True(stage2On[LossTerm.CriteriaGate] > 0);
         Assert.Equal(stage2On[LossTerm.Total] - StageLosses.Stage2CriteriaGateWeight * stage2On[LossTerm.CriteriaGate], stage2Off[LossTerm.Total], 4);
+        video0.Dispose();
+        video1.Dispose();
+        targets.Dispose();
+    }
+
+    [Fact]
+    public void The_gate_balance_term_is_the_kl_of_the_batch_mean_gate_from_uniform()
+    {
+        // Pair 0: video 0 all on aspect 0 at scale 0.5, video 1 all on aspect 1 at scale 1 -> normalised [1,0,0,0,0] and
+        // [0,1,0,0,0]; batch mean [.5, .5, 0, 0, 0]; KL from uniform = 2 * .5 * ln(5 * .5) = ln 2.5 = 0.916291.
+        using var split = tensor(new float[] { .5f, 0, 0, 0, 0, 0, 1, 0, 0, 0 }).reshape(1, 2, 5);
+        AssertClose([0.916291f], Values(StageLosses.AspectGateBalance(split)), tolerance: 1e-5);
+        // Every video uniform: 0. Every video on one aspect: ln 5, the same value for each pair of the batch.
+        using var uniform = full(new long[] { 3, 2, 5 }, 0.2f);
+        AssertClose([0f, 0f, 0f], Values(StageLosses.AspectGateBalance(uniform)), tolerance: 1e-6);
+        using var collapsed = zeros(2, 2, 5).index_fill_(2, tensor(new long[] { 3 }), 0.9f);
+        AssertClose([1.609438f, 1.609438f], Values(StageLosses.AspectGateBalance(collapsed)), tolerance: 1e-5);
+        // Each video on its own aspect, nearly balanced over the batch (aspect 0 twice, the others once): mean
+        // [1/3, 1/6, 1/6, 1/6, 1/6], KL = 1/3 ln(5/3) + 4/6 ln(5/6) = 0.048728, far below the collapsed ln 5.
+        using var routed = tensor(new float[] { 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0 }).reshape(3, 2, 5);
+        AssertClose([0.048728f, 0.048728f, 0.048728f], Values(StageLosses.AspectGateBalance(routed)), tolerance: 1e-5);
+    }
+
+    [Fact]
+    public void The_gate_balance_option_adds_its_weighted_term_in_stage_3_only()
+    {
+        var (video0, video1, targets) = RandomOutputs(seed: 5);
+        var paper = new LossOptions(LossMode.Mse);
+        var balanced = paper with { AspectGateBalance = 2.0 };
+        using var off = StageLosses.Compute(TrainingStage.Overall, video0, video1, targets, paper);
+        using var on = StageLosses.Compute(TrainingStage.Overall, video0, video1, targets, balanced);
+        Assert.False(off.Terms.ContainsKey(LossTerm.AspectBalance));
+        Assert.True(on[LossTerm.AspectBalance] > 0);
+        Assert.Equal(off[LossTerm.Total] + 2.0 * on[LossTerm.AspectBalance], on[LossTerm.Total], 4);
+        using var stage2 = StageLosses.Compute(TrainingStage.Aspect, video0, video1, targets, balanced);
+        Assert.False(stage2.Terms.ContainsKey(LossTerm.AspectBalance));
+        Assert.Throws<ArgumentException>(() => (paper with { AspectGateBalance = -1 }).Validate());
         video0.Dispose();
         video1.Dispose();
         targets.Dispose();
@@ -143,6 +183,7 @@ public class ExperimentAblationConfigTests
         ["routing"] = ["Model.Routing"],
         ["temperature"] = ["Model.GatingTemperature"],
         ["gate-losses"] = ["Stages[].GateLosses"],
+        ["gate-balance"] = ["Stages[].AspectGateBalance"],
         ["loss-modes"] = ["Stages[].LossMode"],
         ["bce-encoding"] = ["Stages[].BceBadLabel"],
         ["frames"] = [],
