@@ -48,6 +48,8 @@ app.Configure(config =>
         .WithDescription("Evaluate one judge (a checkpoint or baseline:NAME) on a split: Table 2 overall accuracies, Table 1 aspects, criteria, with n and 95% intervals.");
     config.AddCommand<AblateCommand>("ablate")
         .WithDescription("Run the routing-ablation grid of notebook 04 (routing, frames, gate losses, temperature, loss modes, BCE encoding, stages); resumable.");
+    config.AddCommand<FusionCommand>("fusion")
+        .WithDescription("Train judges with the trainable-fusion recipe (frozen vision tokens cached, fusion and head through stages 1-3); resumable.");
     config.AddCommand<ReportCommand>("report")
         .WithDescription("Regenerate the README's results section from the full-mode records in results/.");
     config.AddCommand<TuneCommand>("tune")

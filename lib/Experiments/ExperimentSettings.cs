@@ -67,6 +67,14 @@ public sealed record NeutralWeights(double Criteria = 4, double Related = 1, dou
 /// <param name="LearningRateGrid">the rates every judge chooses from on val (the same grid for every judge)</param>
 public sealed record HeadTrainingSettings(int EpochsPerStage, int BatchSize, int WarmupSteps, IReadOnlyList<double> LearningRateGrid);
 
+/// <summary>Which cells the trainable-fusion recipe (<see cref="FusionRecipe"/>) trains in a mode: every judge, family and
+/// seed does not fit the notebook's budget on 2 cores (notebook 03 prints the measured cost), so a subset runs beside the
+/// heads on frozen states, which every judge, family and seed gets.</summary>
+public sealed record FusionSettings(IReadOnlyList<JudgeKind> Judges, IReadOnlyList<RuleFamily> Families, IReadOnlyList<long> Seeds)
+{
+    public IReadOnlyList<HeadVariant> Variants => Judges.Select(j => j == JudgeKind.MjVideo ? HeadVariant.MjVideo : HeadVariant.Baseline(j)).ToList();
+}
+
 /// <summary>The one end-to-end run's settings (the small encoder trained from pixels with the head through the stages).</summary>
 public sealed record EndToEndSettings(int EpochsPerStage, int BatchSize, double LearningRate, int WarmupSteps);
 
@@ -122,6 +130,7 @@ public sealed record ExperimentSettings
     public required PretrainSettings Pretrain { get; init; }
     public required HeadTrainingSettings Head { get; init; }
     public required EndToEndSettings EndToEnd { get; init; }
+    public required FusionSettings Fusion { get; init; }
 
     public int GatingHiddenDim { get; init; } = 128;
     public int GatingHiddenLayers { get; init; } = 3;
@@ -171,6 +180,8 @@ public sealed record ExperimentSettings
         // activations for every frame of the batch), and at 16 it took quick notebook 03 to 4.03 GiB, over the suite's
         // 4 GiB target (measured in a clean-clone CI run; pre-training peaked at 2.84 GiB).
         EndToEnd = new EndToEndSettings(EpochsPerStage: 1, BatchSize: 8, LearningRate: 2e-3, WarmupSteps: 5),
+        // One cell: a learning-rate search of two full runs took 3.1 min on the shared 2-core machine.
+        Fusion = new FusionSettings([JudgeKind.MjVideo], [RuleFamily.Additive], [0]),
     };
 
     /// <summary>Full (the committed results, 3000/500/1000 pairs): 3 seeds everywhere, 3 epochs per stage as the paper,
@@ -185,6 +196,8 @@ public sealed record ExperimentSettings
             FrameMix: DefaultFrameMix, Weights: new NeutralWeights { BalanceCriteria = true }),
         Head = new HeadTrainingSettings(EpochsPerStage: 3, BatchSize: 32, WarmupSteps: 10, LearningRateGrid: [1e-3, 3e-3, 1e-2]),
         EndToEnd = new EndToEndSettings(EpochsPerStage: 2, BatchSize: 16, LearningRate: 2e-3, WarmupSteps: 10),
+        // Projected from the quick run (9 times the pair-epochs): about 7 min per run, 21 min for the first seed's search.
+        Fusion = new FusionSettings([JudgeKind.MjVideo], [RuleFamily.Additive], [0]),
     };
 
     /// <summary>
@@ -252,6 +265,8 @@ public sealed record ExperimentSettings
         Invariant($"heads: gating MLP {GatingHiddenLayers} x {GatingHiddenDim}, {Head.EpochsPerStage} epochs per stage, {Head.BatchSize} pairs a step, ") +
         $"{Head.WarmupSteps} warm-up steps, learning rate chosen on val from {{{string.Join(", ", Head.LearningRateGrid.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)))}}}",
         Invariant($"end to end: {EndToEnd.EpochsPerStage} epochs per stage, {EndToEnd.BatchSize} pairs a step, lr {EndToEnd.LearningRate:G3}"),
+        Invariant($"trainable fusion: {string.Join(", ", Fusion.Judges.Select(JudgeNames.Name))} on {string.Join(", ", Fusion.Families.Select(f => f.Name()))}, ") +
+        Invariant($"seeds {string.Join(", ", Fusion.Seeds)}; the heads' epochs, batch and grid, the fusion at {FusionRecipe.FusionRateScale} of the head's rate"),
         $"{MaxParallel} head training(s) at a time, one torch thread each; pre-training, states export and the end-to-end run on {Pretrain.Threads}",
     ]);
 

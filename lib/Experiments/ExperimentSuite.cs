@@ -20,6 +20,7 @@ public sealed class ExperimentSuite : IDisposable
         References = new ReferenceJudges(workbook, settings, data, Ledger);
         Main = new MainComparison(workbook, settings, data, Heads, References);
         EndToEnd = new EndToEnd(workbook, settings, data, Backbones, Ledger);
+        Fusion = new FusionRecipe(workbook, settings, data, Backbones, Ledger);
         Ablations = new AblationGrid(settings, data, Heads, EndToEnd);
     }
 
@@ -32,6 +33,7 @@ public sealed class ExperimentSuite : IDisposable
     public ReferenceJudges References { get; }
     public MainComparison Main { get; }
     public EndToEnd EndToEnd { get; }
+    public FusionRecipe Fusion { get; }
     public AblationGrid Ablations { get; }
 
     /// <param name="settings">the mode's preset by default (<see cref="ExperimentSettings.For(Workbook)"/>)</param>

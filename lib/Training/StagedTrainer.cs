@@ -128,8 +128,13 @@ public sealed class StagedTrainer
                 throw new InvalidOperationException(
                     $"stage {settings.Stage} trains no parameter of the {JudgeNames.Name(config.Model.Judge)} judge on backbone {model.Backbone.Id}");
             var parameters = trained.Select(t => t.Parameter).ToList();
-            using var optimizer = optim.AdamW(parameters, settings.LearningRate, config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon,
-                config.WeightDecay);
+            using var optimizer = settings.BackboneRateScale is null || !trained.Any(t => IsBackbone(t.Name))
+                ? optim.AdamW(parameters, settings.LearningRate, config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon, config.WeightDecay)
+                : optim.AdamW(new[]
+                {
+                    new AdamW.ParamGroup(trained.Where(t => !IsBackbone(t.Name)).Select(t => t.Parameter).ToList(), lr: settings.LearningRate),
+                    new AdamW.ParamGroup(trained.Where(t => IsBackbone(t.Name)).Select(t => t.Parameter).ToList(), lr: settings.LearningRate),
+                }, settings.LearningRate, config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon, config.WeightDecay);
             if (resumeFrom is not null)
             {
                 if (resumeFrom.Info.HasOptimizerState) resumeFrom.LoadOptimizer(optimizer);
@@ -174,6 +179,8 @@ public sealed class StagedTrainer
             }
         }
 
+        static bool IsBackbone(string name) => name.StartsWith("backbone.", StringComparison.Ordinal);
+
         StepRecord Step(int[] group, StageSettings settings, LossOptions lossOptions, AdamW optimizer, List<Parameter> parameters, int totalSteps)
         {
             using var scope = NewDisposeScope();
@@ -205,7 +212,9 @@ public sealed class StagedTrainer
                 loss += value * share;
             }
             var learningRate = settings.LearningRate * CosineSchedule.Factor(progress.StageStep, settings.WarmupSteps, totalSteps);
-            foreach (var parameterGroup in optimizer.ParamGroups) parameterGroup.LearningRate = learningRate;
+            var groupIndex = 0;
+            foreach (var parameterGroup in optimizer.ParamGroups)
+                parameterGroup.LearningRate = groupIndex++ == 1 ? learningRate * (settings.BackboneRateScale ?? 1) : learningRate;
             var norm = ClipGradients(parameters, config.MaxGradNorm);
             if (!double.IsFinite(norm)) throw Diverged(step, settings, $"the gradient norm is {norm}");
             optimizer.step();

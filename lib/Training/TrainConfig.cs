@@ -38,6 +38,11 @@ public sealed record StageSettings
     /// JSON at 0, so configs without it keep their hashes.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double AspectGateBalance { get; init; }
+    /// <summary>The backbone's trainable parameters step at this fraction of the stage's rate, the head's at the full
+    /// rate: a head starts from random weights and needs a large rate, a pre-trained fusion a small one. Null (the
+    /// default, left out of the JSON): one rate for everything.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? BackboneRateScale { get; init; }
 
     [JsonIgnore]
     public TrainingStage TrainingStage => (TrainingStage)Stage;
@@ -159,6 +164,8 @@ public sealed record TrainConfig
             if (s.WarmupSteps < 0) throw new ArgumentException($"{where}.WarmupSteps = {s.WarmupSteps}: must be >= 0");
             if (s.GradientAccumulation < 1)
                 throw new ArgumentException($"{where}.GradientAccumulation = {s.GradientAccumulation}: must be at least 1");
+            if (s.BackboneRateScale is { } scale && (!(scale > 0) || double.IsInfinity(scale)))
+                throw new ArgumentException($"{where}.BackboneRateScale = {scale}: must be positive and finite (or absent)");
             s.LossOptions().Validate();
         }
         if (BatchSize < 1) throw new ArgumentException($"BatchSize = {BatchSize}: must be at least 1");

@@ -175,6 +175,26 @@ public sealed class GridVideoTextModel : TinyEncoderModel
     public (Tensor HGate, Tensor HLast) EncodeRaw(Tensor? clips, Tensor? tokenIds, Tensor? tokenMask, long[]? cnnFrames = null)
     {
         using var scope = NewDisposeScope();
+        var (tokens, mask, keyBias) = FusionInputs(clips, tokenIds, tokenMask, cnnFrames);
+        var (hGate, hLast) = fusion.forward(tokens, mask, keyBias);
+        return (hGate.MoveToOuterDisposeScope(), hLast.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The fusion transformer (the language-model analogue that the cached-token recipe trains with the head).</summary>
+    public FusionTransformer Fusion => fusion;
+
+    /// <summary>Applies the stored standardisation to raw states (as <see cref="Encode(Tensor?, Tensor?, Tensor?, long[]?)"/> does).</summary>
+    public (Tensor HGate, Tensor HLast) Standardise(Tensor rawGate, Tensor rawLast) =>
+        ((rawGate - state_mean[0]) * state_scale[0], (rawLast - state_mean[1]) * state_scale[1]);
+
+    /// <summary>
+    /// Everything before the fusion transformer: the content tokens [B, N, H] (bound caption tokens, frame tokens, change
+    /// tokens, each with its modality embedding), their mask [B, N] and the key bias [B, N] that gives each group an
+    /// equal share of the initial attention (null with one group).
+    /// </summary>
+    public (Tensor Tokens, Tensor Mask, Tensor? KeyBias) FusionInputs(Tensor? clips, Tensor? tokenIds, Tensor? tokenMask, long[]? cnnFrames = null)
+    {
+        using var scope = NewDisposeScope();
         var groups = new List<(Tensor Tokens, Tensor Mask)>();
         Tensor? caption = null, captionMask = null;
         if (Config.UsesCaption)
@@ -204,9 +224,10 @@ public sealed class GridVideoTextModel : TinyEncoderModel
         else groups.Add((caption! + modality_embedding[CaptionModality], captionMask!));
 
         var masks = groups.Select(g => g.Mask).ToList();
-        using var keyBias = groups.Count > 1 ? GroupBalance(masks) : null;
-        var (hGate, hLast) = fusion.forward(cat(groups.Select(g => g.Tokens).ToList(), 1), cat(masks, 1), keyBias);
-        return (hGate.MoveToOuterDisposeScope(), hLast.MoveToOuterDisposeScope());
+        var keyBias = groups.Count > 1 ? GroupBalance(masks) : null;
+        var tokens = cat(groups.Select(g => g.Tokens).ToList(), 1);
+        var mask = cat(masks, 1);
+        return (tokens.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope(), keyBias?.MoveToOuterDisposeScope());
     }
 
     static Tensor AllReal(Tensor tokens) => ones(tokens.shape[0], tokens.shape[1], dtype: ScalarType.Bool, device: tokens.device);
