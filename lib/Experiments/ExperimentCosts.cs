@@ -148,6 +148,26 @@ public static class FullModeEstimate
                 "test + val pairs", references.Select(r => r.Config["experiment"]?["family"]?.GetValue<string>()).Distinct().Count() * (double)(sizes.Test + sizes.Val),
                 full.Families.Count * (double)(fullSizes.Test + fullSizes.Val), false));
 
+        // The trainable-fusion recipe: seconds per stage run (one stage's epochs over the training pairs), times the full
+        // plan's stage runs, and times what every judge, family and seed would take (which is why a subset runs).
+        var fusion = records.Where(r => (ExperimentLedger.KeyOf(r) ?? "").StartsWith(FusionCell.Experiment + "/")).ToList();
+        if (fusion.Count > 0)
+        {
+            static double Seconds(RunRecord r) => r.Metrics["training"]?["candidates"] is JsonArray candidates
+                ? candidates.Sum(c => c?["seconds"]?.GetValue<double>() ?? 0)
+                : r.Metrics["training"]?["seconds"]?.GetValue<double>() ?? 0;
+            var measured = suite.Settings.Fusion;
+            var measuredRuns = FusionRecipe.StageRuns(measured.Variants, measured.Families.Count, measured.Seeds, suite.Settings.Seeds[0],
+                suite.Settings.Head.LearningRateGrid.Count) * suite.Settings.Head.EpochsPerStage * sizes.Train;
+            double FullRuns(IReadOnlyList<HeadVariant> variants, int families, IReadOnlyList<long> seeds) =>
+                FusionRecipe.StageRuns(variants, families, seeds, full.Seeds[0], full.Head.LearningRateGrid.Count) * full.Head.EpochsPerStage * fullSizes.Train;
+            var seconds = fusion.Sum(Seconds);
+            phases.Add(new Phase("03", $"trainable fusion ({full.Fusion.Judges.Count} judge(s), {full.Fusion.Families.Count} family, {full.Fusion.Seeds.Count} seed(s))",
+                seconds, "pair-epochs", measuredRuns, FullRuns(full.Fusion.Variants, full.Fusion.Families.Count, full.Fusion.Seeds), false));
+            phases.Add(new Phase("not run", $"trainable fusion for every judge, family and seed ({MainComparison.TrainedJudges.Count * full.Families.Count * full.Seeds.Count} cells)",
+                seconds, "pair-epochs", measuredRuns, FullRuns(MainComparison.TrainedJudges, full.Families.Count, full.Seeds), false));
+        }
+
         var e2e = records.Where(r => (ExperimentLedger.KeyOf(r) ?? "").StartsWith(EndToEndCell.Experiment + "/")).ToList();
         foreach (var record in e2e)
         {

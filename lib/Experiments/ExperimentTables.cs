@@ -94,6 +94,46 @@ public static class ExperimentTables
             new Int32DataFrameColumn("seeds", rows.Select(r => r.Records.Count)));
     }
 
+    /// <summary>
+    /// In words, per row (family or variant), what the aspect gate does on test: its mean weight per aspect over seeds, the
+    /// aspects it leaves unused, and in how many seeds it has collapsed, i.e. puts at least 90% of its mean weight on one
+    /// or two aspects (the mean gate over test inputs; a gate that routes by input spreads its mean).
+    /// </summary>
+    public static IReadOnlyList<string> GateWords(IEnumerable<ResultRow> mjvideoRows)
+    {
+        var lines = new List<string>();
+        foreach (var row in mjvideoRows.Where(r => r.Records.Count > 0))
+        {
+            var gates = row.Records.Select(r => (r.Metrics["routing"]?["mean_aspect_gate"]?.AsArray() ?? []).Select(v => v!.GetValue<double>()).ToArray())
+                .Where(g => g.Length == MjTaxonomy.AspectCount).ToList();
+            if (gates.Count == 0) continue;
+            // Collapse is judged per seed: seeds that collapse onto different aspects average out to a spread-looking mean.
+            string? Collapse(double[] gate)
+            {
+                var share = RoutingAnalysis.Normalised(gate);
+                var order = Enumerable.Range(0, MjTaxonomy.AspectCount).OrderByDescending(a => share[a]).ToList();
+                return share[order[0]] >= 0.9 ? MjTaxonomy.Aspects[order[0]].DisplayName
+                    : share[order[0]] + share[order[1]] >= 0.9 ? $"{MjTaxonomy.Aspects[order[0]].DisplayName} + {MjTaxonomy.Aspects[order[1]].DisplayName}"
+                    : null;
+            }
+            var collapses = gates.Select(Collapse).ToList();
+            var mean = RoutingAnalysis.Normalised(Enumerable.Range(0, MjTaxonomy.AspectCount).Select(a => gates.Average(g => g[a])).ToArray());
+            var unused = Enumerable.Range(0, MjTaxonomy.AspectCount).Where(a => mean[a] < 0.02).Select(a => MjTaxonomy.Aspects[a].DisplayName).ToList();
+            var captionR = row.Records.Select(r => r.Metrics["routing"]?["caption_weight_correlation"] is JsonValue v ? v.GetValue<double>() : double.NaN)
+                .Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+            var shares = string.Join(", ", Enumerable.Range(0, MjTaxonomy.AspectCount).OrderByDescending(a => mean[a])
+                .Select(a => string.Create(CultureInfo.InvariantCulture, $"{MjTaxonomy.Aspects[a].DisplayName} {100 * mean[a]:F0}%")));
+            var collapsed = collapses.Count(c => c is not null);
+            var verdict = collapsed == 0
+                ? "no seed's gate sits on one or two aspects"
+                : $"collapsed in {collapsed} of {gates.Count} seed(s) ({string.Join("; ", collapses.OfType<string>())}: at least 90% of the mean weight)";
+            var unusedText = unused.Count > 0 ? $"; under 2% on {string.Join(" and ", unused)} on average" : "";
+            lines.Add($"{row.Family}, {row.Name}: mean aspect gate {shares}; {verdict}{unusedText}; " +
+                      string.Create(CultureInfo.InvariantCulture, $"correlation with the caption's true weights r = {captionR:F2} (mean over {gates.Count} seed(s))."));
+        }
+        return lines;
+    }
+
     /// <summary>MJ-Video's strict accuracy per caption kind and family (metrics.routing.by_kind), mean over seeds.</summary>
     public static DataFrame ByKind(IEnumerable<ResultRow> mjvideoRows)
     {

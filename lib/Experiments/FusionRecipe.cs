@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Data.Analysis;
 using MjVideo.Backbones;
 using MjVideo.Backbones.Tiny;
 using MjVideo.Core;
@@ -63,6 +64,20 @@ public sealed class FusionRecipe(Workbook workbook, ExperimentSettings settings,
     /// <summary>The cells of <paramref name="variants"/> on every family and the given seeds.</summary>
     public IReadOnlyList<FusionCell> Cells(IReadOnlyList<HeadVariant> variants, IReadOnlyList<long> seeds) =>
         (from seed in seeds from variant in variants from family in settings.Families select new FusionCell(variant, family, seed)).ToList();
+
+    /// <summary>
+    /// How many stage runs (one stage over the training pairs for the stage's epochs) a plan of cells takes: on the
+    /// searching seed, every rate runs stages 1-3 on the reference family; a sharing judge then adds stage 3 per other
+    /// family, and on every other seed stages 1-2 once plus stage 3 per family; the Bradley-Terry head runs 3 stages per
+    /// family and seed. The search happens only when <paramref name="searchSeed"/> is among the seeds.
+    /// </summary>
+    public static double StageRuns(IReadOnlyList<HeadVariant> variants, int families, IReadOnlyList<long> seeds, long searchSeed, int rates) =>
+        variants.Sum(variant => seeds.Sum(seed =>
+        {
+            var perFamily = SharesEarlyStages(variant) ? 1.0 : 3.0;
+            var early = SharesEarlyStages(variant) ? 2.0 : 0.0;
+            return seed == searchSeed ? rates * 3.0 + (families - 1) * perFamily : early + families * perFamily;
+        }));
 
     public string TokensKey(long seed) => ExperimentData.Hash(string.Join("\n", Version, backbones.PretrainKey(seed, TinyModalities.VideoAndCaption), data.VideosFingerprint));
 
@@ -308,6 +323,38 @@ public sealed class FusionRecipe(Workbook workbook, ExperimentSettings settings,
         log?.Invoke(string.Create(CultureInfo.InvariantCulture,
             $"{cell.Key}: strict {100 * (evaluation.Noisy?.Strict.Value ?? double.NaN):F1}% (lr {rate}) in {seconds:F0} s"));
         return ledger.Add(EvaluationTables.Save(workbook, family.Evaluation, evaluation, Options, config, metrics));
+    }
+
+    /// <summary>
+    /// Each fusion cell against the same judge's head on frozen states (the main comparison's cell of the same family and
+    /// seed), on the same test pairs: both strict accuracies and the paired difference with McNemar's test.
+    /// </summary>
+    public DataFrame AgainstFrozen(IReadOnlyList<FusionCell> cells)
+    {
+        var rows = new List<(string Cell, string Fusion, string Frozen, string Difference, string P)>();
+        foreach (var cell in cells)
+        {
+            var fusion = ledger.Find(cell.Key, SpecHash(cell));
+            var frozen = ledger.Latest(new HeadCell(MainComparison.Experiment, cell.Variant, cell.Family, cell.Seed, BackboneChoice.Default,
+                LearningRateSource.Search(settings.Head.LearningRateGrid)).Key);
+            if (fusion is null || frozen is null)
+            {
+                rows.Add((cell.Key, fusion is null ? "not run" : "", frozen is null ? "not run" : "", "", ""));
+                continue;
+            }
+            var evaluation = data[cell.Family].Evaluation;
+            var (a, b) = (ExperimentLedger.Scores(fusion, evaluation), ExperimentLedger.Scores(frozen, evaluation));
+            var (difference, _, mcnemar) = Evaluator.Compare(a, b, Options);
+            static string Strict(RunRecord record) => new ResultRow("", "", "", [record]).Metric("overall.strict").Format();
+            rows.Add((cell.Key, Strict(fusion), Strict(frozen), difference.FormatValue(),
+                mcnemar.PValue.ToString("0.####", CultureInfo.InvariantCulture)));
+        }
+        return new DataFrame(
+            new StringDataFrameColumn("cell", rows.Select(r => r.Cell)),
+            new StringDataFrameColumn("trainable fusion: strict (published) [95% CI]", rows.Select(r => r.Fusion)),
+            new StringDataFrameColumn("head on frozen states", rows.Select(r => r.Frozen)),
+            new StringDataFrameColumn("fusion minus frozen (paired bootstrap)", rows.Select(r => r.Difference)),
+            new StringDataFrameColumn("McNemar p", rows.Select(r => r.P)));
     }
 
     static JsonNode? Round(double x) => double.IsFinite(x) ? JsonValue.Create(Math.Round(x, 6)) : null;
