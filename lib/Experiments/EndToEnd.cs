@@ -61,8 +61,8 @@ public sealed class EndToEnd(Workbook workbook, ExperimentSettings settings, Exp
         BatchSize = settings.EndToEnd.BatchSize,
         Seed = cell.Seed,
         Threads = settings.Pretrain.Threads,
-        // Val in batches of a training step's size: at 64 pairs the v2 encoder's forward over 128 clips of 16 frames took
-        // quick notebook 03 from 4.3 to 8.0 GiB in a clean-clone run.
+        // Val in batches of a training step's size, not 64 pairs (128 clips of 16 frames through the v2 encoder). The run
+        // still peaks at about 7 GiB in quick mode (clean-clone CI), so the peak lies elsewhere; not yet traced.
         EvalBatchSize = settings.EndToEnd.BatchSize,
     };
 
