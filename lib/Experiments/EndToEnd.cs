@@ -105,10 +105,10 @@ public sealed class EndToEnd(Workbook workbook, ExperimentSettings settings, Exp
         var config = Config(cell);
         var folder = Path.Combine(new[] { backbones.Folder, "runs" }.Concat(cell.Key.Split('/')).ToArray());
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        var recorder = new GateScaleRecorder();
+        var recorder = new GateScaleRecorder(log, cell.Key);
         var clock = Stopwatch.StartNew();
         using (var model = new RewardModel(config.Model, backbone, config.Seed))
-            new StagedTrainer(config, new Logged(recorder, log, cell.Key)).Train(model, spec, train, val, folder, cancellation: cancellation);
+            new StagedTrainer(config, recorder).Train(model, spec, train, val, folder, cancellation: cancellation);
         var seconds = clock.Elapsed.TotalSeconds;
 
         using var judge = TrainedJudge.Load(folder, backbone);
@@ -157,18 +157,5 @@ public sealed class EndToEnd(Workbook workbook, ExperimentSettings settings, Exp
             },
         };
         return ledger.Add(EvaluationTables.Save(workbook, family.Evaluation, evaluation, Options, extraConfig, extraMetrics));
-    }
-
-    /// <summary>Passes the trainer's events to the scale recorder and prints one line per epoch.</summary>
-    sealed class Logged(GateScaleRecorder recorder, Action<string>? log, string key) : ITrainingMonitor
-    {
-        public void EpochCompleted(EpochRecord epoch)
-        {
-            recorder.EpochCompleted(epoch);
-            log?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                $"{key}: stage {epoch.Stage} epoch {epoch.Epoch + 1}: train loss {epoch.TrainLoss:F4}, val loss {epoch.ValLoss:F4}, val strict {100 * epoch.ValStrictAccuracy:F2}%"));
-        }
-
-        public void CheckpointWritten(string directory, int step) => recorder.CheckpointWritten(directory, step);
     }
 }

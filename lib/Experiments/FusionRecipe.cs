@@ -49,6 +49,9 @@ public sealed class FusionRecipe(Workbook workbook, ExperimentSettings settings,
     /// <summary>Seconds each checkpoint folder took to train in this process (a cell trained during the search reports them).</summary>
     readonly Dictionary<string, double> trainingSeconds = new(StringComparer.Ordinal);
 
+    /// <summary>The gate scales recorded while each checkpoint folder was trained in this process.</summary>
+    readonly Dictionary<string, GateScaleRecorder> recorders = new(StringComparer.Ordinal);
+
     /// <summary>The fusion cells of the mode's <see cref="FusionSettings"/>.</summary>
     public IReadOnlyList<FusionCell> PlannedCells() =>
         (from seed in settings.Fusion.Seeds from variant in settings.Fusion.Variants from family in settings.Fusion.Families
@@ -207,7 +210,7 @@ public sealed class FusionRecipe(Workbook workbook, ExperimentSettings settings,
     {
         var config = Config(cell.Variant, cell.Seed, rate);
         var final = RunFolder(cell.Family.Name(), cell.Variant.Key, $"seed-{cell.Seed}", RateName(rate));
-        if (IsFinished(final, config)) return final;
+        if (IsFinished(final, SharesEarlyStages(cell.Variant) ? config.WithStages([3]) : config)) return final;
         var clock = Stopwatch.StartNew();
         try
         {
@@ -227,12 +230,12 @@ public sealed class FusionRecipe(Workbook workbook, ExperimentSettings settings,
         var family = data[cell.Family];
         using var train = await TrainingData.PrepareAsync(family.Train, backbone, cancellation).ConfigureAwait(false);
         using var val = await TrainingData.PrepareAsync(family.Val, backbone, cancellation).ConfigureAwait(false);
-        var monitor = new EpochLog(log, cell.Key);
+        var recorder = recorders[final] = new GateScaleRecorder(log, cell.Key);
         if (!SharesEarlyStages(cell.Variant))
         {
             Fresh(final);
             using var model = new RewardModel(config.Model, backbone, config.Seed);
-            new StagedTrainer(config, monitor).Train(model, Spec(cell.Seed), train, val, final, cancellation: cancellation);
+            new StagedTrainer(config, recorder).Train(model, Spec(cell.Seed), train, val, final, cancellation: cancellation);
             return;
         }
         var early = config.WithStages([1, 2]);
@@ -244,11 +247,11 @@ public sealed class FusionRecipe(Workbook workbook, ExperimentSettings settings,
             using var referenceTrain = await TrainingData.PrepareAsync(reference.Train, backbone, cancellation).ConfigureAwait(false);
             using var referenceVal = await TrainingData.PrepareAsync(reference.Val, backbone, cancellation).ConfigureAwait(false);
             using var model = new RewardModel(early.Model, backbone, early.Seed);
-            new StagedTrainer(early, monitor).Train(model, Spec(cell.Seed), referenceTrain, referenceVal, shared, cancellation: cancellation);
+            new StagedTrainer(early, new GateScaleRecorder(log, cell.Key)).Train(model, Spec(cell.Seed), referenceTrain, referenceVal, shared, cancellation: cancellation);
         }
         Fresh(final);
         using (var model = TrainingCheckpoint.Read(shared).CreateModel(backbone))
-            new StagedTrainer(config.WithStages([3]), monitor).Train(model, Spec(cell.Seed), train, val, final, cancellation: cancellation);
+            new StagedTrainer(config.WithStages([3]), recorder).Train(model, Spec(cell.Seed), train, val, final, cancellation: cancellation);
     }
 
     static void Fresh(string folder)
@@ -256,7 +259,7 @@ public sealed class FusionRecipe(Workbook workbook, ExperimentSettings settings,
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
-    /// <summary>A checkpoint that finished every stage of <paramref name="config"/> (its saved stages and rates match).</summary>
+    /// <summary>A checkpoint that finished the stages of <paramref name="config"/> (its saved stages and rates are these).</summary>
     static bool IsFinished(string folder, TrainConfig config)
     {
         if (!File.Exists(Path.Combine(folder, TrainingCheckpoint.InfoFile))) return false;
@@ -264,7 +267,7 @@ public sealed class FusionRecipe(Workbook workbook, ExperimentSettings settings,
         {
             var checkpoint = TrainingCheckpoint.Read(folder);
             return checkpoint.Info.Progress.Completed
-                   && checkpoint.Config.Stages.Select(s => (s.Stage, s.LearningRate)).SequenceEqual(config.Stages.Select(s => (s.Stage, s.LearningRate)).TakeLast(checkpoint.Config.Stages.Count));
+                   && checkpoint.Config.Stages.Select(s => (s.Stage, s.LearningRate)).SequenceEqual(config.Stages.Select(s => (s.Stage, s.LearningRate)));
         }
         catch (InvalidDataException)
         {
@@ -290,13 +293,9 @@ public sealed class FusionRecipe(Workbook workbook, ExperimentSettings settings,
             ["fusion_rate_scale"] = FusionRateScale,
             ["shares_stages_1_2"] = SharesEarlyStages(cell.Variant),
             ["seconds"] = Round(seconds),
-            ["steps"] = judge.Checkpoint.Info.Progress.GlobalStep,
-            ["history"] = new JsonArray(judge.Checkpoint.History.Select(e => (JsonNode?)new JsonObject
-            {
-                ["stage"] = e.Stage, ["epoch"] = e.Epoch, ["train_loss"] = Round(e.TrainLoss), ["val_loss"] = Round(e.ValLoss),
-                ["val_strict"] = Round(e.ValStrictAccuracy), ["improved"] = e.Improved,
-            }).ToArray()),
         };
+        // A checkpoint trained by an earlier process has no scales recorded here; its history and loss trace are on disk.
+        HeadRunner.AddHistory(training, judge.Checkpoint, recorders.GetValueOrDefault(checkpoint) ?? new GateScaleRecorder());
         var metrics = new JsonObject { ["training"] = training };
         if (judge.Kind == JudgeKind.MjVideo && cell.Variant.Routing.HasCriteria)
             metrics["routing"] = (await RoutingAnalysis.AnalyseAsync(judge, family, evaluation, cancellation).ConfigureAwait(false)).ToJson();
@@ -358,10 +357,4 @@ public sealed class FusionRecipe(Workbook workbook, ExperimentSettings settings,
     }
 
     static JsonNode? Round(double x) => double.IsFinite(x) ? JsonValue.Create(Math.Round(x, 6)) : null;
-
-    sealed class EpochLog(Action<string>? log, string key) : ITrainingMonitor
-    {
-        public void EpochCompleted(EpochRecord epoch) => log?.Invoke(string.Create(CultureInfo.InvariantCulture,
-            $"{key}: stage {epoch.Stage} epoch {epoch.Epoch + 1}: train loss {epoch.TrainLoss:F4}, val loss {epoch.ValLoss:F4}, val strict {100 * epoch.ValStrictAccuracy:F2}%"));
-    }
 }

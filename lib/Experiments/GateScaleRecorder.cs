@@ -1,3 +1,4 @@
+using System.Globalization;
 using MjVideo.Training;
 using TorchSharp.PyBridge;
 
@@ -9,9 +10,11 @@ public sealed record GateScalePoint(int Step, int Stage, int Epoch, double? Crit
 /// <summary>
 /// Follows the routers' scales over a training run: the trainer writes a checkpoint after every epoch, and this monitor
 /// reads the two <c>logit_scale</c> entries back from the head file it just wrote (official names, so the recorder needs no
-/// access to the model). Heads without routers record nothing.
+/// access to the model). Heads without routers record nothing. Given a log, it also prints one line per epoch.
 /// </summary>
-public sealed class GateScaleRecorder : ITrainingMonitor
+/// <param name="log">receives "label: stage S epoch E: train loss, val loss, val strict" after every epoch; null prints nothing</param>
+/// <param name="label">what the lines start with (a cell key)</param>
+public sealed class GateScaleRecorder(Action<string>? log = null, string label = "") : ITrainingMonitor
 {
     const string CriteriaScaleName = "criteria_gating.logit_scale";
     const string AspectScaleName = "aspect_gating.logit_scale";
@@ -21,7 +24,12 @@ public sealed class GateScaleRecorder : ITrainingMonitor
 
     public IReadOnlyList<GateScalePoint> Points => points;
 
-    public void EpochCompleted(EpochRecord epoch) => lastEpoch = epoch;
+    public void EpochCompleted(EpochRecord epoch)
+    {
+        lastEpoch = epoch;
+        log?.Invoke(string.Create(CultureInfo.InvariantCulture,
+            $"{label}: stage {epoch.Stage} epoch {epoch.Epoch + 1}: train loss {epoch.TrainLoss:F4}, val loss {epoch.ValLoss:F4}, val strict {100 * epoch.ValStrictAccuracy:F2}%"));
+    }
 
     public void CheckpointWritten(string directory, int step)
     {

@@ -198,7 +198,7 @@ public sealed class HeadRunner(Workbook workbook, ExperimentSettings settings, E
     }
 
     /// <summary>The selected epochs, every epoch's val numbers, a thinned loss trace (at most 300 points) and the scales.</summary>
-    static void AddHistory(JsonObject training, TrainingCheckpoint checkpoint, GateScaleRecorder recorder)
+    internal static void AddHistory(JsonObject training, TrainingCheckpoint checkpoint, GateScaleRecorder recorder)
     {
         training["steps"] = checkpoint.Info.Progress.GlobalStep;
         training["head_parameters"] = checkpoint.Info.HeadTrainableParameters;

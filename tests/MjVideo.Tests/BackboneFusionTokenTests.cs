@@ -13,21 +13,10 @@ namespace MjVideo.Tests;
 /// fusion trains.</summary>
 public sealed class BackboneFusionTokenTests
 {
-    static TinyBackboneConfig SmallGrid(long seed) =>
-        new TinyBackboneConfig(HiddenSize: 32, CnnWidth: 16, FusionLayers: 1, Heads: 2, FeedForward: 64, CaptionLayers: 1, MaxCaptionTokens: 12,
-            TokenEmbeddingSize: 8, MaxFrames: 16, Seed: seed)
-        {
-            Architecture = TinyArchitecture.V2,
-            GridSide = 4,
-            CnnFrames = 2,
-            CnnSampling = FrameSampling.InclusiveUniform,
-            Preprocessing = new Preprocessing(Frames: 4, Width: 32, Height: 32, Sampling: FrameSampling.InclusiveUniform),
-        };
-
     /// <summary>An encoder with a fitted standardisation, its cache of 10 videos (written in batches of 4) and the inputs.</summary>
     static (TinyVideoTextBackbone Encoder, FusionTokenCache Cache, TinyInputs Inputs) Cached(string folder)
     {
-        var encoder = new TinyVideoTextBackbone(SmallGrid(seed: 7));
+        var encoder = new TinyVideoTextBackbone(SmallGrid(seed: 7, frames: 4));
         var grid = (GridVideoTextModel)encoder.Model;
         var (clips, captions, _) = ColourMatching(10, frames: 4, size: 32, seed: 2);
         var tokens = encoder.Tokenizer.EncodeBatch(captions);

@@ -11,18 +11,6 @@ namespace MjVideo.Tests;
 /// over frames the CNN does not read, gradients everywhere, and that it can fit one batch.</summary>
 public sealed class BackboneGridTests
 {
-    /// <summary>A small v2 config: 32x32 frames on a 4x4 grid, two CNN frames of <paramref name="frames"/> decoded ones.</summary>
-    static TinyBackboneConfig SmallGrid(long seed = 0, int frames = 2, int cnnFrames = 2, TinyModalities modalities = TinyModalities.VideoAndCaption) =>
-        new TinyBackboneConfig(HiddenSize: 32, CnnWidth: 16, FusionLayers: 1, Heads: 2, FeedForward: 64, CaptionLayers: 1, MaxCaptionTokens: 12,
-            TokenEmbeddingSize: 8, MaxFrames: 16, Modalities: modalities, Seed: seed)
-        {
-            Architecture = TinyArchitecture.V2,
-            GridSide = 4,
-            CnnFrames = cnnFrames,
-            CnnSampling = FrameSampling.InclusiveUniform,
-            Preprocessing = new Preprocessing(Frames: frames, Width: 32, Height: 32, Sampling: FrameSampling.InclusiveUniform),
-        };
-
     [Fact]
     public void Stores_its_standardisation_in_the_weights_and_standardises_both_states()
     {

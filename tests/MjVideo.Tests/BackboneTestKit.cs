@@ -15,6 +15,18 @@ static class BackboneTestKit
             TokenEmbeddingSize: 8, Modalities: modalities, Seed: seed)
         { Preprocessing = new Preprocessing(Frames: frames, Width: size, Height: size) };
 
+    /// <summary>A small v2 config: 32x32 frames on a 4x4 grid, two CNN frames of <paramref name="frames"/> decoded ones.</summary>
+    public static TinyBackboneConfig SmallGrid(long seed = 0, int frames = 2, int cnnFrames = 2, TinyModalities modalities = TinyModalities.VideoAndCaption) =>
+        new TinyBackboneConfig(HiddenSize: 32, CnnWidth: 16, FusionLayers: 1, Heads: 2, FeedForward: 64, CaptionLayers: 1, MaxCaptionTokens: 12,
+            TokenEmbeddingSize: 8, MaxFrames: 16, Modalities: modalities, Seed: seed)
+        {
+            Architecture = TinyArchitecture.V2,
+            GridSide = 4,
+            CnnFrames = cnnFrames,
+            CnnSampling = FrameSampling.InclusiveUniform,
+            Preprocessing = new Preprocessing(Frames: frames, Width: 32, Height: 32, Sampling: FrameSampling.InclusiveUniform),
+        };
+
     public static readonly string[] ColourWords = ["red", "green", "blue", "yellow"];
     static readonly byte[][] ColourRgb = [[220, 40, 40], [40, 200, 40], [40, 60, 230], [230, 220, 30]];
 

@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -75,9 +76,9 @@ public sealed class FusionTokenCache : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="model"/>'s frozen part over every video (in batches of <paramref name="batchSize"/>, without
-    /// gradients) and writes the cache; then opens it. <paramref name="batches"/> yields (ids, clips as float [B, T, 3, H,
-    /// W] in [0, 1], token ids, token mask) and owns nothing it yields after the call returns.
+    /// Runs <paramref name="model"/>'s frozen part over every video, batch by batch as <paramref name="batches"/> yields
+    /// them, without gradients, and writes the cache; then opens it. <paramref name="batches"/> yields (ids, clips as
+    /// float [B, T, 3, H, W] in [0, 1], token ids, token mask) and owns nothing it yields after the call returns.
     /// </summary>
     public static FusionTokenCache Write(string folder, string key, GridVideoTextModel model,
         IEnumerable<(IReadOnlyList<string> Ids, Tensor Clips, Tensor TokenIds, Tensor TokenMask)> batches)
@@ -91,8 +92,9 @@ public sealed class FusionTokenCache : IDisposable
         var ids = new List<string>();
         var tokensTemp = Path.Combine(folder, TokensFile + ".tmp");
         var maskBiasTemp = Path.Combine(folder, MaskBiasFile + ".tmp");
-        using (var tokensOut = new BinaryWriter(File.Create(tokensTemp)))
-        using (var maskBiasOut = new BinaryWriter(File.Create(maskBiasTemp)))
+        // Raw bytes in this machine's order, the order the memory-mapped reads use.
+        using (var tokensOut = File.Create(tokensTemp))
+        using (var maskBiasOut = File.Create(maskBiasTemp))
         {
             model.eval();
             using var noGrad = no_grad();
@@ -106,10 +108,8 @@ public sealed class FusionTokenCache : IDisposable
                 var padded = functional.pad(content, [0, 0, 0, pad]).to(ScalarType.Float16).cpu().contiguous();
                 var maskRow = functional.pad(mask.to_type(ScalarType.Float32), [0, pad]).cpu();
                 var biasRow = functional.pad((bias ?? zeros_like(mask, dtype: ScalarType.Float32)).to_type(ScalarType.Float32), [0, pad]).cpu();
-                var halves = padded.data<Half>().ToArray();
-                foreach (var value in halves) tokensOut.Write(value);
-                var both = stack(new[] { maskRow, biasRow }, 1).contiguous().data<float>().ToArray();
-                foreach (var value in both) maskBiasOut.Write(value);
+                tokensOut.Write(MemoryMarshal.AsBytes(padded.data<Half>().ToArray().AsSpan()));
+                maskBiasOut.Write(MemoryMarshal.AsBytes(stack(new[] { maskRow, biasRow }, 1).contiguous().data<float>().ToArray().AsSpan()));
                 ids.AddRange(batchIds);
             }
         }
@@ -217,8 +217,7 @@ public sealed class CachedFusionBackbone : IBackbone
         using var scope = NewDisposeScope();
         var (content, mask, bias) = cache.Read(rows.Rows);
         var (hGate, hLast) = module.Fusion.forward(content, mask, bias);
-        hGate = (hGate - module.StateMean[0]) * module.StateScale[0];
-        hLast = (hLast - module.StateMean[1]) * module.StateScale[1];
+        (hGate, hLast) = GridVideoTextModel.Standardise(hGate, hLast, module.StateMean, module.StateScale);
         return new BackboneOutput(hGate.MoveToOuterDisposeScope(), hLast.MoveToOuterDisposeScope());
     }
 

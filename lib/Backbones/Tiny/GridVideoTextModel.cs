@@ -166,8 +166,7 @@ public sealed class GridVideoTextModel : TinyEncoderModel
     {
         using var scope = NewDisposeScope();
         var (hGate, hLast) = EncodeRaw(clips, tokenIds, tokenMask, cnnFrames);
-        hGate = (hGate - state_mean[0]) * state_scale[0];
-        hLast = (hLast - state_mean[1]) * state_scale[1];
+        (hGate, hLast) = Standardise(hGate, hLast, state_mean, state_scale);
         return (hGate.MoveToOuterDisposeScope(), hLast.MoveToOuterDisposeScope());
     }
 
@@ -183,9 +182,10 @@ public sealed class GridVideoTextModel : TinyEncoderModel
     /// <summary>The fusion transformer (the language-model analogue that the cached-token recipe trains with the head).</summary>
     public FusionTransformer Fusion => fusion;
 
-    /// <summary>Applies the stored standardisation to raw states (as <see cref="Encode(Tensor?, Tensor?, Tensor?, long[]?)"/> does).</summary>
-    public (Tensor HGate, Tensor HLast) Standardise(Tensor rawGate, Tensor rawLast) =>
-        ((rawGate - state_mean[0]) * state_scale[0], (rawLast - state_mean[1]) * state_scale[1]);
+    /// <summary>Applies a standardisation to raw states: row 0 of <paramref name="mean"/> and <paramref name="scale"/> for
+    /// h_gate, row 1 for h_last (the layout of <see cref="Standardisation"/>).</summary>
+    public static (Tensor HGate, Tensor HLast) Standardise(Tensor rawGate, Tensor rawLast, Tensor mean, Tensor scale) =>
+        ((rawGate - mean[0]) * scale[0], (rawLast - mean[1]) * scale[1]);
 
     /// <summary>
     /// Everything before the fusion transformer: the content tokens [B, N, H] (bound caption tokens, frame tokens, change
