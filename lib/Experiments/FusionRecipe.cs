@@ -131,7 +131,7 @@ public sealed class FusionRecipe(Workbook workbook, ExperimentSettings settings,
             cancellation.ThrowIfCancellationRequested();
             var chunk = videos.Skip(start).Take(64).ToList();
             using var inputs = (TinyInputs)encoder.PrepareAsync(chunk, cancellation).GetAwaiter().GetResult();
-            using var clips = inputs.Clips!.to_type(ScalarType.Float32).div_(255f);
+            using var clips = HeldScalars.DivideInPlace(inputs.Clips!.to_type(ScalarType.Float32), 255);
             yield return (inputs.VideoIds, clips, inputs.TokenIds!, inputs.TokenMask!);
         }
     }

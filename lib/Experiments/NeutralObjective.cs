@@ -7,6 +7,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using MjVideo.Core;
 
 namespace MjVideo.Experiments;
 
@@ -197,7 +198,7 @@ public sealed class NeutralProbes : Module
         var negatives = ((1 - good) * weight).sum(0, keepdim: false);
         var (a, b) = alpha is null ? (positives, negatives) : (alpha.reshape(-1) * positives, (1 - alpha.reshape(-1)) * negatives);
         var logits = ((a + PriorEps) / (b + PriorEps)).log().clamp(-MaxPriorLogit, MaxPriorLogit);
-        return logits.masked_fill(related.sum(0, keepdim: false) == 0, 0).MoveToOuterDisposeScope();
+        return HeldScalars.MaskedFill(logits, related.sum(0, keepdim: false) == 0, 0).MoveToOuterDisposeScope();
     }
 
     const double StandardiseEps = 1e-9;

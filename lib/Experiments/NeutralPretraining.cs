@@ -9,6 +9,7 @@ using MjVideo.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using MjVideo.Core;
 
 namespace MjVideo.Experiments;
 
@@ -194,7 +195,7 @@ public static class NeutralPretraining
         {
             var positions = Enumerable.Range(start, Math.Min(batch, inputs.Train.Count - start)).ToArray();
             using var selected = (TinyInputs)inputs.Train.Select(positions);
-            var clips = selected.Clips!.to_type(ScalarType.Float32).div_(255f);
+            var clips = HeldScalars.DivideInPlace(selected.Clips!.to_type(ScalarType.Float32), 255);
             var (gate, last) = grid.EncodeRaw(clips, selected.TokenIds, selected.TokenMask, paper);
             gates.Add(gate);
             lasts.Add(last);

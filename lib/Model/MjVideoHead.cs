@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using MjVideo.Core;
 
 namespace MjVideo.Model;
 
@@ -162,7 +163,7 @@ public sealed class MjVideoHead : Module<Tensor, Tensor, RewardOutput>
         if (k >= logits.shape[1]) return logits;
         var (_, top) = logits.topk(k, dim: 1);
         var keep = zeros_like(logits).scatter(1, top, ones(top.shape, dtype: logits.dtype, device: logits.device));
-        return logits.masked_fill(keep.eq(0), double.NegativeInfinity);
+        return HeldScalars.MaskedFill(logits, keep.eq(0), double.NegativeInfinity);
     }
 
     void CheckHiddenStates(Tensor hGate, Tensor hLast)

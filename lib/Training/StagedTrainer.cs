@@ -3,6 +3,7 @@ using MjVideo.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using MjVideo.Core;
 
 namespace MjVideo.Training;
 
@@ -234,7 +235,7 @@ public sealed class StagedTrainer
             var coefficient = maxNorm / (norm + 1e-6);
             if (maxNorm > 0 && coefficient < 1)
                 using (no_grad())
-                    foreach (var gradient in gradients) gradient.mul_(coefficient);
+                    foreach (var gradient in gradients) HeldScalars.MultiplyInPlace(gradient, coefficient);
             return norm;
         }
 

@@ -1,6 +1,7 @@
 using MjVideo.Synth;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using MjVideo.Core;
 
 namespace MjVideo.Tuning;
 
@@ -138,7 +139,7 @@ public static class RewardTuner
         var coefficient = maxNorm / (norm + 1e-6);
         if (coefficient < 1)
             using (no_grad())
-                foreach (var gradient in gradients) gradient.mul_(coefficient);
+                foreach (var gradient in gradients) HeldScalars.MultiplyInPlace(gradient, coefficient);
         return norm;
     }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using MjVideo.Core;
 
 namespace MjVideo.Video;
 
@@ -74,7 +75,7 @@ public sealed class Clip
         var bytes = torch.tensor(Frames, [FrameCount, Height, Width, 3], torch.uint8);
         var result = torch.empty([FrameCount, 3, Height, Width], torch.float32);
         result.copy_(bytes.permute(0, 3, 1, 2));
-        result.div_(255f);
+        HeldScalars.DivideInPlace(result, 255);
         if (device is not null && device.type != DeviceType.CPU) result = result.to(device);
         return result.MoveToOuterDisposeScope();
     }

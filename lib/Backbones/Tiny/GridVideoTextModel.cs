@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using MjVideo.Core;
 
 namespace MjVideo.Backbones.Tiny;
 
@@ -254,7 +255,7 @@ public sealed class GridVideoTextModel : TinyEncoderModel
         var side = Config.GridSide;
         var cells = side * side;
         using var index = tensor(indices, device: clips.device);
-        var frames = clips.index_select(1, index).flatten(0, 1) - 0.5;
+        var frames = HeldScalars.Subtract(clips.index_select(1, index).flatten(0, 1), 0.5);
         long[] grid = [side, side];
         var map = functional.adaptive_avg_pool2d(cnn!.forward(frames), grid);
         var colour = cat([functional.adaptive_avg_pool2d(frames, grid), Detail(frames, grid)], 1);
@@ -290,7 +291,7 @@ public sealed class GridVideoTextModel : TinyEncoderModel
         long[] fine = [2 * side, 2 * side];
         long[] coarse = [side, side];
         var pooled = functional.adaptive_avg_pool2d(clips.reshape(batch * time, 3, height, width), fine).view(batch, time, 3, 2 * side, 2 * side);
-        var change = (pooled.narrow(1, 1, time - 1) - pooled.narrow(1, 0, time - 1)).flatten(0, 1) * ChangeGain;
+        var change = HeldScalars.Multiply((pooled.narrow(1, 1, time - 1) - pooled.narrow(1, 0, time - 1)).flatten(0, 1), ChangeGain);
         var signed = functional.adaptive_avg_pool2d(change, coarse).flatten(1);
         var magnitude = functional.adaptive_avg_pool2d(change.abs(), coarse).flatten(1);
         var tokens = change_projection!.forward(cat([signed, magnitude], 1)).view(batch, time - 1, Config.HiddenSize)

@@ -1,6 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using MjVideo.Core;
 
 namespace MjVideo.Backbones.Tiny;
 
@@ -54,8 +55,8 @@ public abstract class TinyEncoderModel : Module
         if (mask.any(1).logical_not().any().item<bool>())
             throw new ArgumentException("a caption has no tokens (every caption carries at least its terminator)");
         var x = tokenProjection.forward(tokenEmbedding.forward(ids)) + position.narrow(0, 0, length).unsqueeze(0);
-        var bias = zeros(mask.shape, dtype: x.dtype, device: x.device)
-            .masked_fill(mask.logical_not(), double.NegativeInfinity).unsqueeze(1).unsqueeze(1);
+        var bias = HeldScalars.MaskedFill(zeros(mask.shape, dtype: x.dtype, device: x.device), mask.logical_not(), double.NegativeInfinity)
+            .unsqueeze(1).unsqueeze(1);
         foreach (var block in blocks) x = block.forward(x, bias);
         return x;
     }
