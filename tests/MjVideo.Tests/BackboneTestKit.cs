@@ -62,6 +62,52 @@ static class BackboneTestKit
         return (tensor(bytes, [n, frames, 3, size, size]), captions, labels);
     }
 
+    /// <summary>
+    /// The binding toy task: each clip shows two squares of two different colours, one in the left half and one in the
+    /// right half, and its caption "a {colour} square on the {side}" always names one of the two colours present. The
+    /// label is 1 when the named colour is on the named side. Which colours appear, and which colour or side the caption
+    /// names, say nothing about the label; only tying the colour word to a place does. With <paramref name="swapped"/>
+    /// the same scenes are drawn with the two squares exchanged, which flips every label.
+    /// </summary>
+    /// <returns>uint8 clips [n, frames, 3, size, size], captions, labels</returns>
+    public static (Tensor Clips, string[] Captions, float[] Labels) TwoObjectBinding(int n, int frames, int size, int seed, bool swapped = false)
+    {
+        var random = new Random(seed);
+        var frameBytes = 3 * size * size;
+        var bytes = new byte[n * frames * frameBytes];
+        Array.Fill(bytes, (byte)110);
+        var captions = new string[n];
+        var labels = new float[n];
+        var side = size / 3;
+        var half = size / 2;
+        for (var i = 0; i < n; i++)
+        {
+            var left = random.Next(4);
+            var right = (left + 1 + random.Next(3)) % 4;
+            var namedSide = random.Next(2);
+            var namesTheColourThere = random.Next(2) == 0;
+            var (y0, y1) = (random.Next(size - side + 1), random.Next(size - side + 1));
+            var (x0, x1) = (random.Next(half - side + 1), half + random.Next(half - side + 1));
+            if (swapped) (left, right) = (right, left);
+            var colourOnNamedSide = namedSide == 0 ? left : right;
+            var colourElsewhere = namedSide == 0 ? right : left;
+            // The caption is drawn from the unswapped scene, so swapping the squares flips the label.
+            var named = namesTheColourThere != swapped ? colourOnNamedSide : colourElsewhere;
+            for (var t = 0; t < frames; t++)
+                for (var c = 0; c < 3; c++)
+                    for (var (x, y, colour) = (0, 0, 0); colour < 2; colour++)
+                    {
+                        (x, y) = colour == 0 ? (x0, y0) : (x1, y1);
+                        var rgb = ColourRgb[colour == 0 ? left : right][c];
+                        for (var row = y; row < y + side; row++)
+                            bytes.AsSpan((i * frames + t) * frameBytes + (c * size + row) * size + x, side).Fill(rgb);
+                    }
+            captions[i] = $"a {ColourWords[named]} square on the {(namedSide == 0 ? "left" : "right")}";
+            labels[i] = named == colourOnNamedSide ? 1 : 0;
+        }
+        return (tensor(bytes, [n, frames, 3, size, size]), captions, labels);
+    }
+
     public static string[] Ids(int n) => Enumerable.Range(0, n).Select(i => $"v{i}").ToArray();
 
     /// <summary>
@@ -69,7 +115,12 @@ static class BackboneTestKit
     /// decay, batches drawn with a seed), then returns the probe's accuracy on the test inputs.
     /// </summary>
     public static double TrainProbeAndTest(IBackbone backbone, BackboneInputs train, float[] trainLabels, BackboneInputs test,
-        float[] testLabels, int steps, double learningRate, int batch = 32, int seed = 0)
+        float[] testLabels, int steps, double learningRate, int batch = 32, int seed = 0) =>
+        TrainProbeAndTestEach(backbone, train, trainLabels, [(test, testLabels)], steps, learningRate, batch, seed)[0];
+
+    /// <summary>As <see cref="TrainProbeAndTest"/>, with the probe's accuracy on each of several test sets.</summary>
+    public static double[] TrainProbeAndTestEach(IBackbone backbone, BackboneInputs train, float[] trainLabels,
+        IReadOnlyList<(BackboneInputs Inputs, float[] Labels)> tests, int steps, double learningRate, int batch = 32, int seed = 0)
     {
         using var generator = new Generator((ulong)seed);
         var bound = 1.0 / Math.Sqrt(backbone.HiddenSize);
@@ -90,13 +141,14 @@ static class BackboneTestKit
             loss.backward();
             optimizer.step();
         }
-        using (no_grad())
-        using (var output = backbone.Forward(test))
-        using (var predicted = probe.forward(output.HLast).squeeze(1) > 0)
+        return tests.Select(test =>
         {
+            using var noGrad = no_grad();
+            using var output = backbone.Forward(test.Inputs);
+            using var predicted = probe.forward(output.HLast).squeeze(1) > 0;
             var predictions = predicted.data<bool>().ToArray();
-            return predictions.Zip(testLabels).Count(p => p.First == (p.Second > 0.5f)) / (double)testLabels.Length;
-        }
+            return predictions.Zip(test.Labels).Count(p => p.First == (p.Second > 0.5f)) / (double)test.Labels.Length;
+        }).ToArray();
     }
 
     /// <summary>A scalar that depends on every element of both states: each projected on fixed random weights.</summary>

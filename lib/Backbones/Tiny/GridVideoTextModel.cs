@@ -346,7 +346,7 @@ public sealed class CrossAttention : Module<Tensor, Tensor, Tensor>
         var headSize = hidden / heads;
         var q = query.forward(query_norm.forward(queries)).view(batch, length, heads, headSize).transpose(1, 2);
         var kv = key_value.forward(key_norm.forward(keys)).view(batch, n, 2, heads, headSize).permute(2, 0, 3, 1, 4);
-        var scores = q.matmul(kv[0].transpose(-2, -1)) / Math.Sqrt(headSize);
+        var scores = HeldScalars.Divide(q.matmul(kv[0].transpose(-2, -1)), Math.Sqrt(headSize));
         var attended = functional.softmax(scores, -1).matmul(kv[1]).transpose(1, 2).reshape(batch, length, hidden);
         var x = queries + attention_output.forward(attended);
         x = x + mlp_out.forward(functional.gelu(mlp_in.forward(mlp_norm.forward(x))));
