@@ -49,6 +49,10 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [Description("Train on the criteria term alone (relatedness, aspect and caption-word terms weigh 0).")]
         public bool CriteriaOnly { get; init; }
 
+        [CommandOption("--matching <WEIGHT>")]
+        [Description("Weight of the caption-matching term (tell each caption from a copy with one colour, shape, count, place, size or action swapped). Default: the mode's preset.")]
+        public double? Matching { get; init; }
+
         [CommandOption("--json <FILE>")]
         [Description("Also write the pre-training report (settings, trace, per-criterion probe) as JSON.")]
         public string? Json { get; init; }
@@ -58,6 +62,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             if (Encoder is not ("v1" or "v2")) return ValidationResult.Error($"--encoder {Encoder}: expected v1 or v2");
             if (LearningRate is <= 0) return ValidationResult.Error($"--lr must be positive, got {LearningRate}");
             if (Epochs is < 1) return ValidationResult.Error($"--epochs must be at least 1, got {Epochs}");
+            if (Matching is < 0) return ValidationResult.Error($"--matching must be 0 or more, got {Matching}");
             if (Balance is not (null or "on" or "off")) return ValidationResult.Error($"--balance {Balance}: expected on or off");
             return ValidationResult.Success();
         }
@@ -71,7 +76,11 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         var v2 = settings.Encoder == "v2";
         var backboneConfig = (v2 ? ExperimentSettings.V1Backbone.ForV2() : ExperimentSettings.V1Backbone) with { Seed = settings.Seed };
         var weights = settings.CriteriaOnly ? new NeutralWeights(Criteria: 1, Related: 0, Aspects: 0, Words: 0) : preset.Pretrain.Weights;
-        weights = weights with { BalanceCriteria = settings.Balance is null ? v2 : settings.Balance == "on" };
+        weights = weights with
+        {
+            BalanceCriteria = settings.Balance is null ? v2 : settings.Balance == "on",
+            Matching = settings.Matching ?? weights.Matching,
+        };
         var pretrain = preset.Pretrain with
         {
             LearningRate = settings.LearningRate ?? (v2 ? ExperimentSettings.PretrainLearningRateV2 : ExperimentSettings.PretrainLearningRate),
@@ -99,6 +108,8 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"criteria with at least 20 bad and 20 good val videos: {scored.Count}; mean AUC {(scored.Count == 0 ? double.NaN : scored.Average(c => c.Auc)):F3}; " +
             $"AUC >= 0.85 on {scored.Count(c => c.Auc >= 0.85)}, <= 0.6 on {scored.Count(c => c.Auc <= 0.6)}"));
+        if (report.MatchingValAuc is { } matchingAuc)
+            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"caption matching on val (true captions against one-word swaps): AUC {matchingAuc:F3}"));
         AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{report.Steps} steps in {report.Seconds:F0} s ({report.MsPerVideo:F1} ms per video); total {clock.Elapsed.TotalSeconds:F0} s"));
         if (settings.Json is { } path)

@@ -57,6 +57,12 @@ public sealed record NeutralWeights(double Criteria = 4, double Related = 1, dou
     /// that the v1 settings keep their cache keys.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool BalanceCriteria { get; init; }
+
+    /// <summary>Weight of the caption-matching term (<see cref="CaptionMatching"/>): tell each video's caption from the
+    /// same caption with one colour, shape, count, place, size or action swapped. 0 leaves it out (and out of the JSON,
+    /// so settings without it keep their cache keys).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double Matching { get; init; }
 }
 
 /// <summary>How every judge's head is trained on the frozen backbone states (the same budget for all of them).</summary>

@@ -38,6 +38,9 @@ public sealed record PretrainReport
     public required IReadOnlyDictionary<string, double> ValTerms { get; init; }
     public required IReadOnlyList<ProbeResult> ValCriteria { get; init; }
 
+    /// <summary>With the caption-matching term: its probe's AUC on val, true captions against their swaps (chance 0.5).</summary>
+    public double? MatchingValAuc { get; init; }
+
     /// <summary>Milliseconds of wall time per video pass (forward, backward and the optimizer's share), as measured.</summary>
     public double MsPerVideo => Seconds * 1000 / Math.Max(1, Steps * (double)Settings.BatchVideos);
 }
@@ -51,6 +54,11 @@ public sealed class PretrainingInputs : IDisposable
     public required NeutralTargets ValTargets { get; init; }
     public required CaptionVocabulary Vocabulary { get; init; }
     public required int ClipFrames { get; init; }
+
+    /// <summary>The captions of <see cref="Train"/> and <see cref="Val"/>, row for row (the caption-matching term swaps
+    /// their words).</summary>
+    public required IReadOnlyList<string> TrainCaptions { get; init; }
+    public required IReadOnlyList<string> ValCaptions { get; init; }
 
     /// <summary>Decodes (through the clip cache) and tokenises the reference family's train and val videos.</summary>
     public static async Task<PretrainingInputs> PrepareAsync(ExperimentData data, TinyBackboneConfig backbone, string? cacheDir,
@@ -72,6 +80,8 @@ public sealed class PretrainingInputs : IDisposable
             ValTargets = NeutralTargets.From(valVideos.Select(v => (v.Labels, v.Item.Caption)).ToList(), vocabulary),
             Vocabulary = vocabulary,
             ClipFrames = clipFrames,
+            TrainCaptions = trainVideos.Select(v => v.Item.Caption).ToList(),
+            ValCaptions = valVideos.Select(v => v.Item.Caption).ToList(),
         };
     }
 
@@ -117,7 +127,8 @@ public static class NeutralPretraining
         using var probes = new NeutralProbes(config.HiddenSize, inputs.Vocabulary.Count, unchecked(config.Seed * 31 + 7));
         using var criteriaAlpha = settings.Weights.BalanceCriteria ? NeutralObjective.BalancedAlpha(inputs.TrainTargets) : NeutralObjective.PaperAlpha();
         probes.StartAtPriors(inputs.TrainTargets, criteriaAlpha);
-        var parameters = backbone.ParametersTrainedIn(1).Concat(probes.parameters()).ToList();
+        using var matching = settings.Weights.Matching > 0 ? new CaptionMatching(config.HiddenSize, unchecked(config.Seed * 31 + 11)) : null;
+        var parameters = backbone.ParametersTrainedIn(1).Concat(probes.parameters()).Concat(matching?.parameters() ?? []).ToList();
         using var optimizer = optim.AdamW(parameters, settings.LearningRate, weight_decay: settings.WeightDecay);
         var n = inputs.Train.Count;
         var stepsPerEpoch = (n + settings.BatchVideos - 1) / settings.BatchVideos;
@@ -141,6 +152,8 @@ public static class NeutralPretraining
                 using var targets = inputs.TrainTargets.Rows(index);
                 using var states = FrameSubsetBackbone.ForwardOnFrames(backbone, batch, frameIndices[choice]);
                 var (loss, terms) = NeutralObjective.Loss(states, probes, targets, settings.Weights, criteriaAlpha);
+                if (matching is not null) loss = AddMatching(loss, terms, matching, backbone, batch, states, positions, inputs.TrainCaptions,
+                    frameIndices[choice], settings.Weights.Matching, config.Seed, step);
                 if (!double.IsFinite(terms[NeutralObjective.Total]))
                     throw new ArithmeticException($"pre-training {backbone.Id} seed {config.Seed}: the loss is {terms[NeutralObjective.Total]} at step {step + 1}");
                 var rate = settings.LearningRate * CosineSchedule.Factor(step, settings.WarmupSteps, totalSteps);
@@ -157,6 +170,15 @@ public static class NeutralPretraining
         var seconds = clock.Elapsed.TotalSeconds;
         if (backbone.Model is GridVideoTextModel grid) FitStandardisation(backbone, grid, inputs);
         var (valTerms, valCriteria) = Validate(backbone, probes, inputs, settings.Weights, criteriaAlpha);
+        double? matchingAuc = null;
+        if (matching is not null)
+        {
+            backbone.Module.eval();
+            matching.eval();
+            matchingAuc = matching.Auc(backbone, inputs.Val, inputs.ValCaptions, FrameChoice.Paper.Indices(inputs.ClipFrames).Select(i => (long)i).ToArray(),
+                seed: unchecked((int)config.Seed) + 1);
+            backbone.Module.train();
+        }
         return new PretrainReport
         {
             Key = key,
@@ -173,7 +195,31 @@ public static class NeutralPretraining
             Trace = trace,
             ValTerms = valTerms,
             ValCriteria = valCriteria,
+            MatchingValAuc = matchingAuc,
         };
+    }
+
+    /// <summary>Adds the caption-matching term (<see cref="CaptionMatching"/>) for this step's batch to the loss and the
+    /// logged terms; the swaps are drawn with the seed and the step, so the run repeats.</summary>
+    static Tensor AddMatching(Tensor loss, Dictionary<string, double> terms, CaptionMatching matching, TinyVideoTextBackbone backbone,
+        TinyInputs batch, BackboneOutput states, int[] positions, IReadOnlyList<string> captions, long[] frameIndices, double weight,
+        long seed, int step)
+    {
+        var random = new Random(unchecked((int)SynthRandom.ForItem(seed, Version, step, "caption-swaps").NextInt(int.MaxValue)));
+        var negatives = CaptionMatching.Negatives(batch, positions.Select(p => captions[p]).ToList(), backbone.Tokenizer, random);
+        if (negatives is not { } found)
+        {
+            terms[CaptionMatching.Term] = double.NaN;
+            return loss;
+        }
+        using var swappedInputs = found.Inputs;
+        using var swappedStates = FrameSubsetBackbone.ForwardOnFrames(backbone, swappedInputs, frameIndices);
+        using var rows = tensor(found.Rows);
+        var term = matching.Loss(states.HLast.index_select(0, rows), swappedStates.HLast);
+        terms[CaptionMatching.Term] = term.detach().item<float>();
+        var total = loss + weight * term;
+        terms[NeutralObjective.Total] = total.detach().item<float>();
+        return total;
     }
 
     /// <summary>

@@ -172,7 +172,72 @@ public class ExperimentObjectiveTests
         foreach (var w in firstWeights.Concat(againWeights)) w.Dispose();
     }
 
-    static (PretrainReport Report, List<Tensor> Weights) Pretrain(long seed) => OneTorchThread(() =>
+    [Fact]
+    public void Pretraining_with_caption_matching_repeats_and_reports_its_val_auc()
+    {
+        var weights = new NeutralWeights { Matching = 1 };
+        var (first, firstWeights) = Pretrain(seed: 3, weights);
+        var (again, againWeights) = Pretrain(seed: 3, weights);
+        var (without, _) = Pretrain(seed: 3);
+        Assert.All(first.Trace, s => Assert.True(double.IsFinite(s.Terms[CaptionMatching.Term])));
+        Assert.Equal(first.Trace.Select(s => s.Terms[NeutralObjective.Total]), again.Trace.Select(s => s.Terms[NeutralObjective.Total]));
+        Assert.All(firstWeights.Zip(againWeights), p => Assert.True(BitwiseEqual(p.First, p.Second)));
+        Assert.InRange(first.MatchingValAuc!.Value, 0, 1);
+        // Off, the term is absent and the run is the one without it.
+        Assert.Null(without.MatchingValAuc);
+        Assert.DoesNotContain(CaptionMatching.Term, without.Trace[0].Terms.Keys);
+        Assert.NotEqual(first.Trace.Select(s => s.Terms[NeutralObjective.Total]), without.Trace.Select(s => s.Terms[NeutralObjective.Total]));
+    }
+
+    [Fact]
+    public void Caption_matching_is_a_balanced_bce_over_true_and_swapped_readings()
+    {
+        using var scope = NewDisposeScope();
+        using var matching = new CaptionMatching(hiddenSize: 4, seed: 1);
+        using (no_grad())
+            foreach (var p in matching.parameters()) p.zero_();
+        // A probe that outputs 0 for everything: each reading costs ln 2, whatever the batch's split.
+        var trueLast = randn(3, 4);
+        var swappedLast = randn(1, 4);
+        Assert.Equal(Math.Log(2), matching.Loss(trueLast, swappedLast).item<float>(), 5);
+        // Negatives pair rows of the batch with their clips under swapped captions; a caption without a listed word has none.
+        using var backbone = new TinyVideoTextBackbone(SmallTiny(frames: 4));
+        string[] captions = ["in one smooth, steady shot", "A red square on the left", "two blue circles", "a figure"];
+        using var batch = RandomInputs(backbone, captions);
+        var (rows, inputs) = CaptionMatching.Negatives(batch, captions, backbone.Tokenizer, new Random(2), share: 0.5)!.Value;
+        using (inputs)
+        {
+            Assert.Equal([1L, 2], rows);
+            Assert.True(BitwiseEqual(batch.Clips![1], inputs.Clips![0]) && BitwiseEqual(batch.Clips[2], inputs.Clips[1]));
+            Assert.False(BitwiseEqual(batch.TokenIds![1].narrow(0, 0, 6), inputs.TokenIds![0].narrow(0, 0, 6)));
+        }
+        Assert.Null(CaptionMatching.Negatives(batch.Select([0, 3]) as TinyInputs ?? throw new InvalidOperationException(),
+            [captions[0], captions[3]], backbone.Tokenizer, new Random(2)));
+    }
+
+    [Fact]
+    public void Caption_swaps_replace_one_listed_word_by_another_of_its_kind()
+    {
+        const string caption = "Two red squares on the left, kept family-friendly, in one smooth, steady shot.";
+        Assert.Equal(["Two", "red", "squares", "left"], CaptionSwaps.Words(caption).Select(w => caption.Substring(w.Start, w.Length)));
+        var random = new Random(7);
+        for (var i = 0; i < 50; i++)
+        {
+            var swapped = CaptionSwaps.Swap(caption, random)!;
+            var before = caption.Split(' ');
+            var after = swapped.Split(' ');
+            Assert.Equal(before.Length, after.Length);
+            var changed = Enumerable.Range(0, before.Length).Where(k => before[k] != after[k]).ToList();
+            Assert.Single(changed);
+            var (old, replacement) = (before[changed[0]].TrimEnd(','), after[changed[0]].TrimEnd(','));
+            var group = CaptionSwaps.Groups.Single(g => g.Contains(old, StringComparer.OrdinalIgnoreCase));
+            Assert.Contains(replacement, group, StringComparer.OrdinalIgnoreCase);
+            Assert.Equal(char.IsUpper(old[0]), char.IsUpper(replacement[0]));
+        }
+        Assert.Null(CaptionSwaps.Swap("in one smooth, steady shot, kept family-friendly", random));
+    }
+
+    static (PretrainReport Report, List<Tensor> Weights) Pretrain(long seed, NeutralWeights? weights = null) => OneTorchThread(() =>
     {
         using var backbone = new TinyVideoTextBackbone(SmallTiny(seed: seed, frames: 4));
         var captions = Enumerable.Range(0, 12).Select(i => i % 2 == 0 ? "a red square" : "two blue circles").ToArray();
@@ -192,9 +257,11 @@ public class ExperimentObjectiveTests
             ValTargets = NeutralTargets.From(videos, vocabulary),
             Vocabulary = vocabulary,
             ClipFrames = 4,
+            TrainCaptions = captions,
+            ValCaptions = captions,
         };
         var settings = new PretrainSettings(Epochs: 2, BatchVideos: 4, LearningRate: 3e-3, WarmupSteps: 1, WeightDecay: 0.1,
-            FrameMix: [new FrameChoice(2, FrameSampling.PaperLinspace), new FrameChoice(4, FrameSampling.InclusiveUniform)], Weights: new NeutralWeights());
+            FrameMix: [new FrameChoice(2, FrameSampling.PaperLinspace), new FrameChoice(4, FrameSampling.InclusiveUniform)], Weights: weights ?? new NeutralWeights());
         var report = NeutralPretraining.Run(backbone, inputs, settings, key: "test");
         return (report, backbone.Module.parameters().Select(p => p.detach().clone()).ToList());
     });
