@@ -119,7 +119,8 @@ public sealed class BackboneGridTests
             return TrainProbeAndTestEach(backbone, train, trainLabels, [(test, testLabels), (swapped, swappedLabels)],
                 steps: BindingSteps, learningRate: 1e-3);
         });
-        // Reaches about 0.69 on both at this step count on this machine (0.5 is chance).
+        // Reaches 0.68 on both at this step count on this machine (0.5 is chance); init seeds 4, 5 and 6 reached 0.95, 0.80
+        // and 0.66, so the threshold sits below every seed tried, not only this one.
         Assert.True(accuracies.Min() >= 0.6, $"accuracy {accuracies[0]:F3} on the test scenes and {accuracies[1]:F3} with the squares swapped after {BindingSteps} steps; chance is 0.5");
     }
 
