@@ -44,7 +44,7 @@ public sealed class TransformerBlock : Module<Tensor, Tensor, Tensor>
         var headSize = hidden / heads;
         var qkvHeads = qkv.forward(attention_norm.forward(x)).view(batch, tokens, 3, heads, headSize).permute(2, 0, 3, 1, 4);
         var (q, k, v) = (qkvHeads[0], qkvHeads[1], qkvHeads[2]);
-        var scores = HeldScalars.Divide(q.matmul(k.transpose(-2, -1)), Math.Sqrt(headSize)) + attentionBias;
+        var scores = HeldScalars.With(Math.Sqrt(headSize), s => q.matmul(k.transpose(-2, -1)).div(s)) + attentionBias;
         var attended = functional.softmax(scores, -1).matmul(v).transpose(1, 2).reshape(batch, tokens, hidden);
         x = x + attention_output.forward(attended);
         x = x + mlp_out.forward(functional.gelu(mlp_in.forward(mlp_norm.forward(x))));
@@ -131,7 +131,7 @@ public sealed class FusionTransformer : Module<Tensor, Tensor, (Tensor HGate, Te
         // Padding closes a content column for everyone; the two query columns are always real.
         var keyIsReal = cat([contentMask.to_type(ScalarType.Bool), ones(batch, 2, dtype: ScalarType.Bool, device: device)], 1);
         var allowed = structure.unsqueeze(0) & keyIsReal.unsqueeze(1);
-        var bias = HeldScalars.MaskedFill(zeros(allowed.shape, dtype: dtype, device: device), allowed.logical_not(), double.NegativeInfinity);
+        var bias = HeldScalars.With(double.NegativeInfinity, s => zeros(allowed.shape, dtype: dtype, device: device).masked_fill(allowed.logical_not(), s));
         return bias.unsqueeze(1).MoveToOuterDisposeScope();
     }
 }

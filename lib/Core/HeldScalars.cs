@@ -16,45 +16,11 @@ namespace MjVideo.Core;
 /// </summary>
 public static class HeldScalars
 {
-    /// <summary><c>tensor.masked_fill(mask, value)</c> with the value held through the call.</summary>
-    public static Tensor MaskedFill(Tensor tensor, Tensor mask, double value)
+    /// <summary>Runs <paramref name="operation"/> on <paramref name="value"/> as a Scalar and disposes the Scalar after it
+    /// returns, e.g. <c>HeldScalars.With(255, s => clips.div_(s))</c>.</summary>
+    public static Tensor With(double value, Func<Scalar, Tensor> operation)
     {
         using var scalar = value.ToScalar();
-        return tensor.masked_fill(mask, scalar);
-    }
-
-    /// <summary><c>tensor / divisor</c> with the divisor held through the call.</summary>
-    public static Tensor Divide(Tensor tensor, double divisor)
-    {
-        using var scalar = divisor.ToScalar();
-        return tensor.div(scalar);
-    }
-
-    /// <summary><c>tensor * factor</c> with the factor held through the call.</summary>
-    public static Tensor Multiply(Tensor tensor, double factor)
-    {
-        using var scalar = factor.ToScalar();
-        return tensor.mul(scalar);
-    }
-
-    /// <summary><c>tensor - value</c> with the value held through the call.</summary>
-    public static Tensor Subtract(Tensor tensor, double value)
-    {
-        using var scalar = value.ToScalar();
-        return tensor.sub(scalar);
-    }
-
-    /// <summary><c>tensor.div_(divisor)</c> with the divisor held through the call; returns the same tensor.</summary>
-    public static Tensor DivideInPlace(Tensor tensor, double divisor)
-    {
-        using var scalar = divisor.ToScalar();
-        return tensor.div_(scalar);
-    }
-
-    /// <summary><c>tensor.mul_(factor)</c> with the factor held through the call; returns the same tensor.</summary>
-    public static Tensor MultiplyInPlace(Tensor tensor, double factor)
-    {
-        using var scalar = factor.ToScalar();
-        return tensor.mul_(scalar);
+        return operation(scalar);
     }
 }

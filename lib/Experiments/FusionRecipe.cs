@@ -131,7 +131,7 @@ public sealed class FusionRecipe(Workbook workbook, ExperimentSettings settings,
             cancellation.ThrowIfCancellationRequested();
             var chunk = videos.Skip(start).Take(64).ToList();
             using var inputs = (TinyInputs)encoder.PrepareAsync(chunk, cancellation).GetAwaiter().GetResult();
-            using var clips = HeldScalars.DivideInPlace(inputs.Clips!.to_type(ScalarType.Float32), 255);
+            using var clips = HeldScalars.With(255, s => inputs.Clips!.to_type(ScalarType.Float32).div_(s));
             yield return (inputs.VideoIds, clips, inputs.TokenIds!, inputs.TokenMask!);
         }
     }

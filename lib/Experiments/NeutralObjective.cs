@@ -198,7 +198,7 @@ public sealed class NeutralProbes : Module
         var negatives = ((1 - good) * weight).sum(0, keepdim: false);
         var (a, b) = alpha is null ? (positives, negatives) : (alpha.reshape(-1) * positives, (1 - alpha.reshape(-1)) * negatives);
         var logits = ((a + PriorEps) / (b + PriorEps)).log().clamp(-MaxPriorLogit, MaxPriorLogit);
-        return HeldScalars.MaskedFill(logits, related.sum(0, keepdim: false) == 0, 0).MoveToOuterDisposeScope();
+        return HeldScalars.With(0, s => logits.masked_fill(related.sum(0, keepdim: false) == 0, s)).MoveToOuterDisposeScope();
     }
 
     const double StandardiseEps = 1e-9;

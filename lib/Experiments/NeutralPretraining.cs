@@ -241,7 +241,7 @@ public static class NeutralPretraining
         {
             var positions = Enumerable.Range(start, Math.Min(batch, inputs.Train.Count - start)).ToArray();
             using var selected = (TinyInputs)inputs.Train.Select(positions);
-            var clips = HeldScalars.DivideInPlace(selected.Clips!.to_type(ScalarType.Float32), 255);
+            var clips = HeldScalars.With(255, s => selected.Clips!.to_type(ScalarType.Float32).div_(s));
             var (gate, last) = grid.EncodeRaw(clips, selected.TokenIds, selected.TokenMask, paper);
             gates.Add(gate);
             lasts.Add(last);

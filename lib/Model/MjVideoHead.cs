@@ -163,7 +163,7 @@ public sealed class MjVideoHead : Module<Tensor, Tensor, RewardOutput>
         if (k >= logits.shape[1]) return logits;
         var (_, top) = logits.topk(k, dim: 1);
         var keep = zeros_like(logits).scatter(1, top, ones(top.shape, dtype: logits.dtype, device: logits.device));
-        return HeldScalars.MaskedFill(logits, keep.eq(0), double.NegativeInfinity);
+        return HeldScalars.With(double.NegativeInfinity, s => logits.masked_fill(keep.eq(0), s));
     }
 
     void CheckHiddenStates(Tensor hGate, Tensor hLast)

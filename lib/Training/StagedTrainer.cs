@@ -235,7 +235,7 @@ public sealed class StagedTrainer
             var coefficient = maxNorm / (norm + 1e-6);
             if (maxNorm > 0 && coefficient < 1)
                 using (no_grad())
-                    foreach (var gradient in gradients) HeldScalars.MultiplyInPlace(gradient, coefficient);
+                    foreach (var gradient in gradients) HeldScalars.With(coefficient, s => gradient.mul_(s));
             return norm;
         }
 

@@ -139,7 +139,7 @@ public static class RewardTuner
         var coefficient = maxNorm / (norm + 1e-6);
         if (coefficient < 1)
             using (no_grad())
-                foreach (var gradient in gradients) HeldScalars.MultiplyInPlace(gradient, coefficient);
+                foreach (var gradient in gradients) HeldScalars.With(coefficient, s => gradient.mul_(s));
         return norm;
     }
 

@@ -75,7 +75,7 @@ public sealed class Clip
         var bytes = torch.tensor(Frames, [FrameCount, Height, Width, 3], torch.uint8);
         var result = torch.empty([FrameCount, 3, Height, Width], torch.float32);
         result.copy_(bytes.permute(0, 3, 1, 2));
-        HeldScalars.DivideInPlace(result, 255);
+        HeldScalars.With(255, s => result.div_(s));
         if (device is not null && device.type != DeviceType.CPU) result = result.to(device);
         return result.MoveToOuterDisposeScope();
     }

@@ -255,7 +255,7 @@ public sealed class GridVideoTextModel : TinyEncoderModel
         var side = Config.GridSide;
         var cells = side * side;
         using var index = tensor(indices, device: clips.device);
-        var frames = HeldScalars.Subtract(clips.index_select(1, index).flatten(0, 1), 0.5);
+        var frames = HeldScalars.With(0.5, s => clips.index_select(1, index).flatten(0, 1).sub(s));
         long[] grid = [side, side];
         var map = functional.adaptive_avg_pool2d(cnn!.forward(frames), grid);
         var colour = cat([functional.adaptive_avg_pool2d(frames, grid), Detail(frames, grid)], 1);
@@ -291,7 +291,7 @@ public sealed class GridVideoTextModel : TinyEncoderModel
         long[] fine = [2 * side, 2 * side];
         long[] coarse = [side, side];
         var pooled = functional.adaptive_avg_pool2d(clips.reshape(batch * time, 3, height, width), fine).view(batch, time, 3, 2 * side, 2 * side);
-        var change = HeldScalars.Multiply((pooled.narrow(1, 1, time - 1) - pooled.narrow(1, 0, time - 1)).flatten(0, 1), ChangeGain);
+        var change = HeldScalars.With(ChangeGain, s => (pooled.narrow(1, 1, time - 1) - pooled.narrow(1, 0, time - 1)).flatten(0, 1).mul(s));
         var signed = functional.adaptive_avg_pool2d(change, coarse).flatten(1);
         var magnitude = functional.adaptive_avg_pool2d(change.abs(), coarse).flatten(1);
         var tokens = change_projection!.forward(cat([signed, magnitude], 1)).view(batch, time - 1, Config.HiddenSize)
@@ -346,7 +346,7 @@ public sealed class CrossAttention : Module<Tensor, Tensor, Tensor>
         var headSize = hidden / heads;
         var q = query.forward(query_norm.forward(queries)).view(batch, length, heads, headSize).transpose(1, 2);
         var kv = key_value.forward(key_norm.forward(keys)).view(batch, n, 2, heads, headSize).permute(2, 0, 3, 1, 4);
-        var scores = HeldScalars.Divide(q.matmul(kv[0].transpose(-2, -1)), Math.Sqrt(headSize));
+        var scores = HeldScalars.With(Math.Sqrt(headSize), s => q.matmul(kv[0].transpose(-2, -1)).div(s));
         var attended = functional.softmax(scores, -1).matmul(kv[1]).transpose(1, 2).reshape(batch, length, hidden);
         var x = queries + attention_output.forward(attended);
         x = x + mlp_out.forward(functional.gelu(mlp_in.forward(mlp_norm.forward(x))));

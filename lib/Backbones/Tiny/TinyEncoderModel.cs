@@ -55,7 +55,7 @@ public abstract class TinyEncoderModel : Module
         if (mask.any(1).logical_not().any().item<bool>())
             throw new ArgumentException("a caption has no tokens (every caption carries at least its terminator)");
         var x = tokenProjection.forward(tokenEmbedding.forward(ids)) + position.narrow(0, 0, length).unsqueeze(0);
-        var bias = HeldScalars.MaskedFill(zeros(mask.shape, dtype: x.dtype, device: x.device), mask.logical_not(), double.NegativeInfinity)
+        var bias = HeldScalars.With(double.NegativeInfinity, s => zeros(mask.shape, dtype: x.dtype, device: x.device).masked_fill(mask.logical_not(), s))
             .unsqueeze(1).unsqueeze(1);
         foreach (var block in blocks) x = block.forward(x, bias);
         return x;

@@ -70,7 +70,7 @@ public sealed class TinyVideoTextBackbone : IBackbone
         if (Config.UsesCaption && tiny.TokenIds is null) throw new ArgumentException($"{Id} reads captions, but the inputs hold no caption tokens");
         using var scope = NewDisposeScope();
         var device = ModelDevice();
-        var clips = Config.UsesVideo ? HeldScalars.DivideInPlace(tiny.Clips!.to(device).to_type(ScalarType.Float32), 255) : null;
+        var clips = Config.UsesVideo ? HeldScalars.With(255, s => tiny.Clips!.to(device).to_type(ScalarType.Float32).div_(s)) : null;
         var ids = Config.UsesCaption ? tiny.TokenIds!.to(device) : null;
         var mask = Config.UsesCaption ? tiny.TokenMask!.to(device) : null;
         var (hGate, hLast) = model is GridVideoTextModel grid ? grid.Encode(clips, ids, mask, cnnFrames) : model.Encode(clips, ids, mask);

@@ -174,7 +174,7 @@ public sealed class TinyVideoTextModel : TinyEncoderModel
             throw new ArgumentException($"frames of {width}x{height} are smaller than the {TinyBackboneConfig.MapSide}x{TinyBackboneConfig.MapSide} grid");
 
         long[] grid = [TinyBackboneConfig.MapSide, TinyBackboneConfig.MapSide];
-        var frames = HeldScalars.Subtract(clips.reshape(batch * time, 3, height, width), 0.5);
+        var frames = HeldScalars.With(0.5, s => clips.reshape(batch * time, 3, height, width).sub(s));
         var cells = TinyBackboneConfig.MapSide * TinyBackboneConfig.MapSide;
         var map = functional.adaptive_avg_pool2d(cnn!.forward(frames), grid).view(batch, time, CnnChannels, cells);
         if (film is not null)
