@@ -60,6 +60,9 @@ public sealed class PretrainingInputs : IDisposable
     public required IReadOnlyList<string> TrainCaptions { get; init; }
     public required IReadOnlyList<string> ValCaptions { get; init; }
 
+    /// <summary>The paper's 8 frames among the decoded ones: what validation and the standardisation read.</summary>
+    public long[] PaperFrameIndices => FrameChoice.Paper.Indices(ClipFrames).Select(i => (long)i).ToArray();
+
     /// <summary>Decodes (through the clip cache) and tokenises the reference family's train and val videos.</summary>
     public static async Task<PretrainingInputs> PrepareAsync(ExperimentData data, TinyBackboneConfig backbone, string? cacheDir,
         CancellationToken cancellation = default)
@@ -175,7 +178,7 @@ public static class NeutralPretraining
         {
             backbone.Module.eval();
             matching.eval();
-            matchingAuc = matching.Auc(backbone, inputs.Val, inputs.ValCaptions, FrameChoice.Paper.Indices(inputs.ClipFrames).Select(i => (long)i).ToArray(),
+            matchingAuc = matching.Auc(backbone, inputs.Val, inputs.ValCaptions, inputs.PaperFrameIndices,
                 seed: unchecked((int)config.Seed) + 1);
             backbone.Module.train();
         }
@@ -233,7 +236,7 @@ public static class NeutralPretraining
         backbone.Module.eval();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var paper = FrameChoice.Paper.Indices(inputs.ClipFrames).Select(i => (long)i).ToArray();
+        var paper = inputs.PaperFrameIndices;
         var gates = new List<Tensor>();
         var lasts = new List<Tensor>();
         const int batch = 128;
@@ -257,7 +260,7 @@ public static class NeutralPretraining
         backbone.Module.eval();
         probes.eval();
         using var noGrad = no_grad();
-        var paper = FrameChoice.Paper.Indices(inputs.ClipFrames).Select(i => (long)i).ToArray();
+        var paper = inputs.PaperFrameIndices;
         var n = inputs.Val.Count;
         var sums = new Dictionary<string, double>();
         var logits = new float[n * MjTaxonomy.CriterionCount];

@@ -52,10 +52,7 @@ static class BackboneTestKit
             var named = match ? colour : (colour + 1 + random.Next(3)) % 4;
             var side = size / 2;
             var (x0, y0) = (random.Next(size - side + 1), random.Next(size - side + 1));
-            for (var t = 0; t < frames; t++)
-                for (var c = 0; c < 3; c++)
-                    for (var y = y0; y < y0 + side; y++)
-                        bytes.AsSpan((i * frames + t) * frameBytes + (c * size + y) * size + x0, side).Fill(ColourRgb[colour][c]);
+            PaintSquare(bytes, clip: i, frames, size, x0, y0, side, ColourRgb[colour]);
             captions[i] = $"a {ColourWords[named]} square";
             labels[i] = match ? 1 : 0;
         }
@@ -93,19 +90,23 @@ static class BackboneTestKit
             var colourElsewhere = namedSide == 0 ? right : left;
             // The caption is drawn from the unswapped scene, so swapping the squares flips the label.
             var named = namesTheColourThere != swapped ? colourOnNamedSide : colourElsewhere;
-            for (var t = 0; t < frames; t++)
-                for (var c = 0; c < 3; c++)
-                    for (var (x, y, colour) = (0, 0, 0); colour < 2; colour++)
-                    {
-                        (x, y) = colour == 0 ? (x0, y0) : (x1, y1);
-                        var rgb = ColourRgb[colour == 0 ? left : right][c];
-                        for (var row = y; row < y + side; row++)
-                            bytes.AsSpan((i * frames + t) * frameBytes + (c * size + row) * size + x, side).Fill(rgb);
-                    }
+            PaintSquare(bytes, clip: i, frames, size, x0, y0, side, ColourRgb[left]);
+            PaintSquare(bytes, clip: i, frames, size, x1, y1, side, ColourRgb[right]);
             captions[i] = $"a {ColourWords[named]} square on the {(namedSide == 0 ? "left" : "right")}";
             labels[i] = named == colourOnNamedSide ? 1 : 0;
         }
         return (tensor(bytes, [n, frames, 3, size, size]), captions, labels);
+    }
+
+    /// <summary>Fills a side x side square at (x0, y0) with one colour in every frame of one clip of uint8 clips laid out
+    /// [clips, frames, 3, size, size].</summary>
+    static void PaintSquare(byte[] bytes, int clip, int frames, int size, int x0, int y0, int side, byte[] rgb)
+    {
+        var frameBytes = 3 * size * size;
+        for (var t = 0; t < frames; t++)
+            for (var c = 0; c < 3; c++)
+                for (var y = y0; y < y0 + side; y++)
+                    bytes.AsSpan((clip * frames + t) * frameBytes + (c * size + y) * size + x0, side).Fill(rgb[c]);
     }
 
     public static string[] Ids(int n) => Enumerable.Range(0, n).Select(i => $"v{i}").ToArray();
