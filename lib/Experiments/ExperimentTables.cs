@@ -95,6 +95,26 @@ public static class ExperimentTables
     }
 
     /// <summary>
+    /// Per family and aspect, the correlation of the aspect gate g_a with the caption's true weight w_a over the test
+    /// captions that carry an emphasis, each seed's as "r [low, high], n" (Fisher z): whether the router follows what the
+    /// caption asks for, aspect by aspect, rather than in a pooled number that the aspects' different means inflate.
+    /// </summary>
+    public static DataFrame RoutingByAspect(IEnumerable<ResultRow> mjvideoRows)
+    {
+        var rows = mjvideoRows.Where(r => r.Records.Count > 0).ToList();
+        var cells = rows.SelectMany(row => MjTaxonomy.Aspects.Select(aspect => (row.Family, aspect.DisplayName, Seeds: string.Join("; ",
+            row.Records.Select(record => record.Metrics["routing"]?["per_aspect_emphasis_correlation"]?[aspect.Index] is JsonObject e
+                ? $"{F(Number(e["r"]))} [{F(Number(e["low"]))}, {F(Number(e["high"]))}], n {e["n"]}"
+                : "not recorded"))))).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("family", cells.Select(c => c.Family)),
+            new StringDataFrameColumn("aspect", cells.Select(c => c.DisplayName)),
+            new StringDataFrameColumn("r(g_a, w_a) over captions with an emphasis, per seed", cells.Select(c => c.Seeds)));
+    }
+
+    static double Number(JsonNode? node) => node is JsonValue v ? v.GetValue<double>() : double.NaN;
+
+    /// <summary>
     /// In words, per row (family or variant), what the aspect gate does on test: its mean weight per aspect over seeds, the
     /// aspects it leaves unused, and in how many seeds it has collapsed, i.e. puts at least 90% of its mean weight on one
     /// or two aspects (the mean gate over test inputs; a gate that routes by input spreads its mean).

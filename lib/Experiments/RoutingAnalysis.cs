@@ -26,6 +26,9 @@ public sealed record EmphasisContrast(string Aspect, double Emphasised, int Emph
 /// <param name="CaptionWeightCorrelation">Pearson correlation of the normalised gates with the caption's true aspect weights,
 /// pooled over pairs and aspects</param>
 /// <param name="PerAspectCaptionCorrelation">the same per aspect, across pairs (NaN where either side is constant)</param>
+/// <param name="PerAspectEmphasisCorrelation">per aspect, the correlation of its gate g_a with the caption's true weight w_a
+/// over the pairs whose caption has an emphasis (where w varies because the caption asks for it), with a Fisher z
+/// interval and n</param>
 /// <param name="RuleWeightCorrelation">pooled correlation with the weights the family's rule used (NaN for worst-defect,
 /// which has none, and fixed-weights, whose weights never vary)</param>
 /// <param name="RelatedCriteriaWeight">mean within-aspect weight (lambda removed) of a criterion the caption makes relevant</param>
@@ -38,6 +41,7 @@ public sealed record RoutingSummary(
     double CriteriaGateEntropy,
     double CaptionWeightCorrelation,
     double[] PerAspectCaptionCorrelation,
+    IReadOnlyList<Estimate> PerAspectEmphasisCorrelation,
     double RuleWeightCorrelation,
     IReadOnlyList<EmphasisContrast> Emphasis,
     double RelatedCriteriaWeight,
@@ -57,6 +61,10 @@ public sealed record RoutingSummary(
             ["criteria_gate_entropy"] = N(CriteriaGateEntropy),
             ["caption_weight_correlation"] = N(CaptionWeightCorrelation),
             ["per_aspect_caption_correlation"] = A(PerAspectCaptionCorrelation),
+            ["per_aspect_emphasis_correlation"] = new JsonArray(PerAspectEmphasisCorrelation.Select((e, a) => (JsonNode?)new JsonObject
+            {
+                ["aspect"] = MjTaxonomy.Aspects[a].DisplayName, ["r"] = N(e.Value), ["low"] = N(e.Low), ["high"] = N(e.High), ["n"] = e.N,
+            }).ToArray()),
             ["rule_weight_correlation"] = N(RuleWeightCorrelation),
             ["emphasis"] = new JsonArray(Emphasis.Select(e => (JsonNode?)new JsonObject
             {
@@ -109,6 +117,9 @@ public static class RoutingAnalysis
         var meanGate = Enumerable.Range(0, aspects).Select(a => gates.Average(g => g[a])).ToArray();
         var perAspect = Enumerable.Range(0, aspects)
             .Select(a => Pearson(gates.Select(g => g[a]).ToArray(), captionWeights.Select(w => w[a]).ToArray())).ToArray();
+        var withEmphasis = Enumerable.Range(0, pairs).Where(i => truths[i].Emphases.Count > 0).ToArray();
+        var perAspectEmphasis = Enumerable.Range(0, aspects).Select(a => Ranks.PearsonEstimate(
+            withEmphasis.Select(i => gates[i][a]).ToArray(), withEmphasis.Select(i => captionWeights[i][a]).ToArray())).ToList();
         var ruleWeights = truths.All(t => t.RuleWeights is not null) ? truths.Select(t => t.RuleWeights!).ToArray() : null;
 
         var emphasis = MjTaxonomy.Aspects.Select(aspect =>
@@ -134,6 +145,7 @@ public static class RoutingAnalysis
             criteriaEntropy,
             Pearson(gates.SelectMany(g => g).ToArray(), captionWeights.SelectMany(w => w).ToArray()),
             perAspect,
+            perAspectEmphasis,
             ruleWeights is null ? double.NaN : Pearson(gates.SelectMany(g => g).ToArray(), ruleWeights.SelectMany(w => w).ToArray()),
             emphasis,
             related,

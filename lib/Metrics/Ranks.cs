@@ -103,10 +103,34 @@ public static class Ranks
             return Estimate.Undefined(n, method, $"undefined: {(SampleVariance(rx) == 0 ? "the first" : "the second")} variable is constant");
         if (n < 4) return new Estimate(r, double.NaN, double.NaN, n, method) { Note = "fewer than four units: no interval" };
 
+        return FisherInterval(r, n, (1 + r * r / 2) / (n - 3), level, method);
+    }
+
+    /// <summary>
+    /// Pearson's correlation with the Fisher z interval, variance 1 / (n - 3) on the z scale: the standard interval for a
+    /// product-moment correlation, inside (-1, 1); it needs n ≥ 4. Undefined when either variable is constant.
+    /// </summary>
+    public static Estimate PearsonEstimate(double[] x, double[] y, double level = 0.95)
+    {
+        Check.SameLength(x, nameof(x), y, nameof(y));
+        Check.Finite(x, nameof(x));
+        Check.Finite(y, nameof(y));
+        CheckLevel(level);
+        var n = x.Length;
+        var method = string.Create(CultureInfo.InvariantCulture, $"Pearson, Fisher z, {level * 100:0.#}%");
+        if (n < 2) return Estimate.Undefined(n, method, "undefined: fewer than two units");
+        var r = Pearson(x, y);
+        if (double.IsNaN(r))
+            return Estimate.Undefined(n, method, $"undefined: {(SampleVariance(x) == 0 ? "the first" : "the second")} variable is constant");
+        if (n < 4) return new Estimate(r, double.NaN, double.NaN, n, method) { Note = "fewer than four units: no interval" };
+        return FisherInterval(r, n, 1.0 / (n - 3), level, method);
+    }
+
+    static Estimate FisherInterval(double r, int n, double zVariance, double level, string method)
+    {
         var z = Distributions.NormalQuantile(1 - (1 - level) / 2);
-        var clamped = Math.Clamp(r, -1 + 1e-12, 1 - 1e-12);
-        var halfWidth = z * Math.Sqrt((1 + r * r / 2) / (n - 3));
-        var center = Math.Atanh(clamped);
+        var center = Math.Atanh(Math.Clamp(r, -1 + 1e-12, 1 - 1e-12));
+        var halfWidth = z * Math.Sqrt(zVariance);
         return new Estimate(r, Math.Tanh(center - halfWidth), Math.Tanh(center + halfWidth), n, method);
     }
 

@@ -60,8 +60,21 @@ public class ExperimentRoutingTests
         Assert.Equal(truths.Count, summary.ByKind.Sum(k => k.Pairs));
         var emphasised = summary.Emphasis.Sum(e => e.EmphasisedPairs);
         Assert.Equal(truths.Sum(t => t.Emphases.Select(e => Enum.Parse<Emphasis>(e).AspectIndex()).Distinct().Count()), emphasised);
+        // Within an aspect, over the captions with an emphasis, the gate is the true weight up to a constant factor.
+        // A caption without an emphasis is left out (the last pair's emphases are dropped here to check it).
+        var lastWithout = truths.Take(truths.Count - 1).Append(truths[^1] with { Emphases = [] }).ToList();
+        var withoutLast = RoutingAnalysis.Summarise(videos, test, lastWithout, score0, score1);
+        var withEmphasis = lastWithout.Count(t => t.Emphases.Count > 0);
+        Assert.InRange(withEmphasis, 4, truths.Count - 1);
+        Assert.All(withoutLast.PerAspectEmphasisCorrelation, e =>
+        {
+            Assert.Equal(withEmphasis, e.N);
+            if (e.IsDefined) Assert.Equal(1.0, e.Value, 5);
+        });
+        Assert.Contains(withoutLast.PerAspectEmphasisCorrelation, e => e.IsDefined);
         var json = summary.ToJson();
         Assert.Equal(1.0, json["caption_weight_correlation"]!.GetValue<double>(), 6);
+        Assert.Equal(truths.Count(t => t.Emphases.Count > 0), json["per_aspect_emphasis_correlation"]![0]!["n"]!.GetValue<int>());
     }
 
     [Fact]

@@ -92,4 +92,19 @@ public class MetricsRankTests
         Assert.Equal(-1.0, perfect.Value, 12);
         Assert.True(perfect.Low >= -1 && perfect.High <= 1 && perfect.High > perfect.Low);
     }
+
+    [Fact]
+    public void Pearson_estimate_uses_the_plain_fisher_z_interval()
+    {
+        // x = 1..5, y = 2, 4, 5, 4, 5: deviations (-2, -1, 0, 1, 2) and (-2, 0, 1, 0, 1); Sxy = 4 + 0 + 0 + 0 + 2 = 6,
+        // Sxx = 10, Syy = 6: r = 6 / sqrt(60). The Fisher z standard error is 1 / sqrt(n - 3) = 1 / sqrt(2).
+        var estimate = Ranks.PearsonEstimate([1, 2, 3, 4, 5], [2, 4, 5, 4, 5]);
+        var r = 6 / Math.Sqrt(60);
+        Assert.Equal(r, estimate.Value, 12);
+        Assert.Equal(Math.Tanh(Math.Atanh(r) - Z975 / Math.Sqrt(2)), estimate.Low, 9);
+        Assert.Equal(Math.Tanh(Math.Atanh(r) + Z975 / Math.Sqrt(2)), estimate.High, 9);
+        Assert.Equal(5, estimate.N);
+        Assert.False(Ranks.PearsonEstimate([1, 2, 3, 4], [3, 3, 3, 3]).IsDefined);
+        Assert.False(Ranks.PearsonEstimate([1, 2, 3], [1, 3, 2]).HasInterval);
+    }
 }
