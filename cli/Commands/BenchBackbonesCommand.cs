@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using MjVideo.Backbones;
+using MjVideo.Experiments;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -20,8 +21,14 @@ public sealed class BenchBackbonesCommand : AsyncCommand<BenchBackbonesCommand.S
         [DefaultValue(8)]
         public int BatchPairs { get; init; }
 
+        [CommandOption("--encoder <VERSION>")]
+        [Description("The small encoder to time: v2 (the experiments' encoder: 8x8 cells, frame differences over 16 decoded frames, caption bound to cells; default) or v1.")]
+        [DefaultValue("v2")]
+        public string Encoder { get; init; } = "v2";
+
         public override ValidationResult Validate() =>
-            Threads is not (1 or 2) ? ValidationResult.Error($"--threads must be 1 or 2, got {Threads}")
+            Encoder is not ("v1" or "v2") ? ValidationResult.Error($"--encoder {Encoder}: expected v1 or v2")
+            : Threads is not (1 or 2) ? ValidationResult.Error($"--threads must be 1 or 2, got {Threads}")
             : BatchPairs < 1 ? ValidationResult.Error($"--batch-pairs must be at least 1, got {BatchPairs}")
             : base.Validate();
     }
@@ -32,8 +39,9 @@ public sealed class BenchBackbonesCommand : AsyncCommand<BenchBackbonesCommand.S
         try
         {
             BenchCommand.Progress("timing the small encoder and the frozen-encoder fusion (training steps, then video preparation) ...");
+            var encoder = settings.Encoder == "v2" ? ExperimentSettings.V1Backbone.ForV2() : ExperimentSettings.V1Backbone;
             var result = await BackboneBenchmark.Run(scratch,
-                new BackboneBenchmarkOptions(BatchPairs: settings.BatchPairs, Repetitions: settings.Repeats, TorchThreads: settings.Threads));
+                new BackboneBenchmarkOptions(BatchPairs: settings.BatchPairs, Repetitions: settings.Repeats, TorchThreads: settings.Threads), tinyConfig: encoder);
             if (settings.Json)
                 BenchCommand.WriteJson(new
                 {

@@ -17,6 +17,9 @@ public sealed record HeadStepCost(string Judge, int GatingWidth, long TrainedPar
 /// <summary>The measured step costs that sized the experiments: both trainable backbones and the heads.</summary>
 public sealed record CostReport(BackboneBenchmarkResult Backbones, IReadOnlyList<HeadStepCost> Heads, int BatchSize, int HiddenSize)
 {
+    /// <summary>The small encoder the experiments use, as timed (its config id, e.g. tiny-v2-h128).</summary>
+    public string EncoderId { get; init; } = "tiny";
+
     /// <summary>Per row: what was timed, ms per step (wall, as measured on this machine), and the ratio to the chosen head's step.</summary>
     public DataFrame Table(int chosenWidth)
     {
@@ -24,7 +27,7 @@ public sealed record CostReport(BackboneBenchmarkResult Backbones, IReadOnlyList
         var b = Backbones;
         var rows = new List<(string What, string Detail, double Ms, double Ratio)>
         {
-            ("small encoder (tiny)", $"forward + backward + AdamW of {b.Options.BatchPairs} pairs at 8 frames, quiet-machine estimate",
+            ($"small encoder ({EncoderId})", $"forward + backward + AdamW of {b.Options.BatchPairs} pairs at the experiments' frames, quiet-machine estimate",
                 (b.TinyStepRatio + b.TinyOptimizerRatio) * b.QuietReferenceMs * b.Options.BatchPairs, double.NaN),
             ("frozen ResNet-18 + MiniLM fusion", $"forward + backward + AdamW of {b.Options.BatchPairs} pairs, features cached, quiet-machine estimate",
                 (b.PretrainedStepRatio + b.PretrainedOptimizerRatio) * b.QuietReferenceMs * b.Options.BatchPairs, double.NaN),
@@ -53,7 +56,9 @@ public static class ExperimentCosts
     public static async Task<CostReport> MeasureAsync(ExperimentSettings settings, IReadOnlyList<int> gatingWidths, string scratchDirectory,
         int measuredSteps = 20, CancellationToken cancellation = default)
     {
-        var backbones = await BackboneBenchmark.Run(scratchDirectory, new BackboneBenchmarkOptions(BatchPairs: 8, Repetitions: 3)).ConfigureAwait(false);
+        // The encoder the experiments pre-train (v2 by default), not the benchmark's default, so the table sizes what runs.
+        var backbones = await BackboneBenchmark.Run(scratchDirectory, new BackboneBenchmarkOptions(BatchPairs: 8, Repetitions: 3),
+            tinyConfig: settings.Backbone).ConfigureAwait(false);
         var h = settings.Backbone.HiddenSize;
         var batch = settings.Head.BatchSize;
         var heads = new List<HeadStepCost>();
@@ -69,7 +74,7 @@ public static class ExperimentCosts
             })[0];
             heads.Add(new HeadStepCost(JudgeNames.Name(judge), width, result.TrainedParameters, 1000.0 * batch / result.TrainPairsPerSecond, result.TrainPairsPerSecond));
         }
-        return new CostReport(backbones, heads, batch, h);
+        return new CostReport(backbones, heads, batch, h) { EncoderId = settings.Backbone.Id };
     }
 }
 
