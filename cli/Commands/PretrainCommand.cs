@@ -53,6 +53,14 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [Description("Weight of the caption-matching term (tell each caption from a copy with one colour, shape, count, place, size or action swapped). Default: the mode's preset.")]
         public double? Matching { get; init; }
 
+        [CommandOption("--grounding <WEIGHT>")]
+        [Description("v2: weight of the caption-grounding term (each caption's words must find their cells in its own video better than in the batch's others). Default: the mode's preset.")]
+        public double? Grounding { get; init; }
+
+        [CommandOption("--match-evidence <on|off>")]
+        [Description("v2: each caption word also reads how well its best cell matches it and how many cells do. Default: the workbook's v2 encoder.")]
+        public string? MatchEvidence { get; init; }
+
         [CommandOption("--json <FILE>")]
         [Description("Also write the pre-training report (settings, trace, per-criterion probe) as JSON.")]
         public string? Json { get; init; }
@@ -62,8 +70,12 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             if (Encoder is not ("v1" or "v2")) return ValidationResult.Error($"--encoder {Encoder}: expected v1 or v2");
             if (LearningRate is <= 0) return ValidationResult.Error($"--lr must be positive, got {LearningRate}");
             if (Epochs is < 1) return ValidationResult.Error($"--epochs must be at least 1, got {Epochs}");
+            if (Grounding is < 0) return ValidationResult.Error($"--grounding must be 0 or more, got {Grounding}");
+            if (Grounding is > 0 && Encoder != "v2") return ValidationResult.Error("--grounding applies to the v2 encoder only");
             if (Matching is < 0) return ValidationResult.Error($"--matching must be 0 or more, got {Matching}");
             if (Balance is not (null or "on" or "off")) return ValidationResult.Error($"--balance {Balance}: expected on or off");
+            if (MatchEvidence is not (null or "on" or "off")) return ValidationResult.Error($"--match-evidence {MatchEvidence}: expected on or off");
+            if (MatchEvidence is not null && Encoder != "v2") return ValidationResult.Error("--match-evidence applies to the v2 encoder only");
             return ValidationResult.Success();
         }
     }
@@ -75,11 +87,13 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         var preset = ExperimentSettings.For(workbook);
         var v2 = settings.Encoder == "v2";
         var backboneConfig = (v2 ? ExperimentSettings.V1Backbone.ForV2() : ExperimentSettings.V1Backbone) with { Seed = settings.Seed };
+        if (settings.MatchEvidence is { } evidence) backboneConfig = backboneConfig with { MatchEvidence = evidence == "on" };
         var weights = settings.CriteriaOnly ? new NeutralWeights(Criteria: 1, Related: 0, Aspects: 0, Words: 0) : preset.Pretrain.Weights;
         weights = weights with
         {
             BalanceCriteria = settings.Balance is null ? v2 : settings.Balance == "on",
             Matching = settings.Matching ?? weights.Matching,
+            Grounding = settings.Grounding ?? weights.Grounding,
         };
         var pretrain = preset.Pretrain with
         {
@@ -108,6 +122,9 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"criteria with at least 20 bad and 20 good val videos: {scored.Count}; mean AUC {(scored.Count == 0 ? double.NaN : scored.Average(c => c.Auc)):F3}; " +
             $"AUC >= 0.85 on {scored.Count(c => c.Auc >= 0.85)}, <= 0.6 on {scored.Count(c => c.Auc <= 0.6)}"));
+        if (report.GroundingValAccuracy is { } grounding)
+            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"caption grounding on val: own caption ranked first among a batch's {pretrain.BatchVideos} in {grounding:P1} of videos"));
         if (report.MatchingValAuc is { } matchingAuc)
             AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"caption matching on val (true captions against one-word swaps): AUC {matchingAuc:F3}"));
         AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -63,6 +63,12 @@ public sealed record NeutralWeights(double Criteria = 4, double Related = 1, dou
     /// so settings without it keep their cache keys).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double Matching { get; init; }
+
+    /// <summary>Weight of the caption-grounding term (<see cref="CaptionGrounding"/>, v2 encoder only): each caption's
+    /// words must find their cells in its own video better than in the batch's other videos. 0 leaves it out (and out of
+    /// the JSON).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double Grounding { get; init; }
 }
 
 /// <summary>How every judge's head is trained on the frozen backbone states (the same budget for all of them).</summary>

@@ -41,6 +41,10 @@ public sealed record PretrainReport
     /// <summary>With the caption-matching term: its probe's AUC on val, true captions against their swaps (chance 0.5).</summary>
     public double? MatchingValAuc { get; init; }
 
+    /// <summary>With the caption-grounding term: on val, in batches of the training batch size, the share of videos whose
+    /// own caption scores highest among the batch's captions (null without the term).</summary>
+    public double? GroundingValAccuracy { get; init; }
+
     /// <summary>Milliseconds of wall time per video pass (forward, backward and the optimizer's share), as measured.</summary>
     public double MsPerVideo => Seconds * 1000 / Math.Max(1, Steps * (double)Settings.BatchVideos);
 }
@@ -155,6 +159,9 @@ public static class NeutralPretraining
                 using var targets = inputs.TrainTargets.Rows(index);
                 using var states = FrameSubsetBackbone.ForwardOnFrames(backbone, batch, frameIndices[choice]);
                 var (loss, terms) = NeutralObjective.Loss(states, probes, targets, settings.Weights, criteriaAlpha);
+                if (settings.Weights.Grounding > 0)
+                    loss = AddGrounding(loss, terms, backbone, batch, positions.Select(p => inputs.TrainCaptions[p]).ToList(),
+                        frameIndices[choice], settings.Weights.Grounding);
                 if (matching is not null) loss = AddMatching(loss, terms, matching, backbone, batch, states, positions, inputs.TrainCaptions,
                     frameIndices[choice], settings.Weights.Matching, config.Seed, step);
                 if (!double.IsFinite(terms[NeutralObjective.Total]))
@@ -182,6 +189,7 @@ public static class NeutralPretraining
                 seed: unchecked((int)config.Seed) + 1);
             backbone.Module.train();
         }
+        var groundingAccuracy = settings.Weights.Grounding > 0 ? GroundingAccuracy(backbone, inputs, settings.BatchVideos) : (double?)null;
         return new PretrainReport
         {
             Key = key,
@@ -199,7 +207,53 @@ public static class NeutralPretraining
             ValTerms = valTerms,
             ValCriteria = valCriteria,
             MatchingValAuc = matchingAuc,
+            GroundingValAccuracy = groundingAccuracy,
         };
+    }
+
+    /// <summary>Adds the caption-grounding term (<see cref="CaptionGrounding"/>) for this step's batch, matching the words
+    /// against the cells of the middle frame the CNN reads this step.</summary>
+    static Tensor AddGrounding(Tensor loss, Dictionary<string, double> terms, TinyVideoTextBackbone backbone, TinyInputs batch,
+        IReadOnlyList<string> captions, long[] frameIndices, double weight)
+    {
+        using var scores = GroundingScores(backbone, batch, frameIndices[frameIndices.Length / 2]);
+        var term = CaptionGrounding.Loss(scores, captions);
+        terms[CaptionGrounding.Term] = term.detach().item<float>();
+        var total = loss + weight * term;
+        terms[NeutralObjective.Total] = total.detach().item<float>();
+        return total;
+    }
+
+    static Tensor GroundingScores(TinyVideoTextBackbone backbone, TinyInputs batch, long frame)
+    {
+        if (backbone.Model is not GridVideoTextModel grid)
+            throw new ArgumentException($"the caption-grounding term needs the v2 encoder; {backbone.Id} is not one");
+        if (batch.Clips is null || batch.TokenIds is null || batch.TokenMask is null)
+            throw new ArgumentException($"the caption-grounding term needs clips and captions; {backbone.Id} reads one of them only");
+        using var scope = NewDisposeScope();
+        var clips = HeldScalars.With(255, s => batch.Clips.to_type(ScalarType.Float32).div_(s));
+        return grid.GroundingScores(clips, batch.TokenIds, batch.TokenMask, frame).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The grounding term's top-1 accuracy on val, in consecutive batches of <paramref name="batchVideos"/>, at the
+    /// middle of the paper's frames.</summary>
+    static double GroundingAccuracy(TinyVideoTextBackbone backbone, PretrainingInputs inputs, int batchVideos)
+    {
+        backbone.Module.eval();
+        using var noGrad = no_grad();
+        var paper = inputs.PaperFrameIndices;
+        double found = 0;
+        var counted = 0;
+        for (var start = 0; start + 1 < inputs.Val.Count; start += batchVideos)
+        {
+            var positions = Enumerable.Range(start, Math.Min(batchVideos, inputs.Val.Count - start)).ToArray();
+            using var selected = (TinyInputs)inputs.Val.Select(positions);
+            using var scores = GroundingScores(backbone, selected, paper[paper.Length / 2]);
+            found += CaptionGrounding.VideoToCaptionAccuracy(scores, positions.Select(p => inputs.ValCaptions[p]).ToList()) * positions.Length;
+            counted += positions.Length;
+        }
+        backbone.Module.train();
+        return found / counted;
     }
 
     /// <summary>Adds the caption-matching term (<see cref="CaptionMatching"/>) for this step's batch to the loss and the

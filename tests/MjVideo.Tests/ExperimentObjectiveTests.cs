@@ -216,6 +216,68 @@ public class ExperimentObjectiveTests
     }
 
     [Fact]
+    public void Caption_grounding_is_a_symmetric_contrastive_loss_with_shared_captions_as_positives()
+    {
+        using var scope = NewDisposeScope();
+        // Scores 1 on the diagonal, 0 elsewhere, distinct captions: every row and column costs -log(e^4 / (e^4 + 1)).
+        var scores = tensor(new float[] { 1, 0, 0, 1 }, [2, 2]);
+        var expected = Math.Log(1 + Math.Exp(-CaptionGrounding.LogitScale));
+        Assert.Equal(expected, CaptionGrounding.Loss(scores, ["a red ring", "a blue star"]).item<float>(), 5);
+        // The same caption twice: both columns are positives of both rows, so nothing is left to push apart.
+        Assert.Equal(0, CaptionGrounding.Loss(scores, ["a red ring", "a red ring"]).item<float>(), 5);
+        // Three videos, the first two sharing a caption: row 0 has positives {0, 1} among {0, 1, 2}.
+        var three = tensor(new float[] { 1, 0.5f, 0, 0.5f, 1, 0, 0, 0, 1 }, [3, 3]);
+        double LogSumExp(params double[] xs) => Math.Log(xs.Sum(x => Math.Exp(CaptionGrounding.LogitScale * x)));
+        var row0 = LogSumExp(1, 0.5, 0) - LogSumExp(1, 0.5);
+        var row2 = LogSumExp(0, 0, 1) - LogSumExp(1);
+        // The matrix is symmetric, so the columns cost what the rows do.
+        var mean = (2 * row0 + row2) / 3;
+        Assert.Equal(mean, CaptionGrounding.Loss(three, ["x", "x", "y"]).item<float>(), 5);
+        Assert.Equal(1.0, CaptionGrounding.VideoToCaptionAccuracy(three, ["x", "x", "y"]), 12);
+        Assert.Equal(0.5, CaptionGrounding.VideoToCaptionAccuracy(tensor(new float[] { 0, 1, 0, 1 }, [2, 2]), ["a", "b"]), 12);
+    }
+
+    [Fact]
+    public void Grounding_scores_pair_every_video_with_every_caption()
+    {
+        using var scope = NewDisposeScope();
+        using var backbone = new TinyVideoTextBackbone(SmallGrid(seed: 2, frames: 4));
+        var grid = (GridVideoTextModel)backbone.Model;
+        string[] captions = ["a red square", "two blue circles on the left", "a green star"];
+        using var inputs = RandomInputs(backbone, captions);
+        var clips = inputs.Clips!.to_type(ScalarType.Float32) / 255;
+        var scores = grid.GroundingScores(clips, inputs.TokenIds!, inputs.TokenMask!, frame: 1);
+        Assert.Equal([3L, 3], scores.shape);
+        // Reordering the captions reorders the columns and nothing else.
+        long[] order = [2, 0, 1];
+        using var index = tensor(order);
+        var reordered = grid.GroundingScores(clips, inputs.TokenIds!.index_select(0, index), inputs.TokenMask!.index_select(0, index), frame: 1);
+        Assert.True(reordered.allclose(scores.index_select(1, index), rtol: 1e-4, atol: 1e-5));
+        // The term reaches the binding's queries and keys.
+        CaptionGrounding.Loss(scores, captions).backward();
+        var named = grid.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Assert.True(named["binding.query.weight"].grad is { } g && g.abs().sum().item<float>() > 0);
+        Assert.True(named["binding.key_value.weight"].grad is { } k && k.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void Pretraining_with_caption_grounding_repeats_and_reports_its_val_accuracy()
+    {
+        var weights = new NeutralWeights { Grounding = 1 };
+        var config = SmallGrid(seed: 3, frames: 4);
+        var (first, firstWeights) = Pretrain(seed: 3, weights, config);
+        var (again, againWeights) = Pretrain(seed: 3, weights, config);
+        var (without, _) = Pretrain(seed: 3, config: config);
+        Assert.All(first.Trace, s => Assert.True(double.IsFinite(s.Terms[CaptionGrounding.Term])));
+        Assert.Equal(first.Trace.Select(s => s.Terms[NeutralObjective.Total]), again.Trace.Select(s => s.Terms[NeutralObjective.Total]));
+        Assert.All(firstWeights.Zip(againWeights), p => Assert.True(BitwiseEqual(p.First, p.Second)));
+        Assert.InRange(first.GroundingValAccuracy!.Value, 0, 1);
+        Assert.Null(without.GroundingValAccuracy);
+        Assert.DoesNotContain(CaptionGrounding.Term, without.Trace[0].Terms.Keys);
+        Assert.NotEqual(first.Trace.Select(s => s.Terms[NeutralObjective.Total]), without.Trace.Select(s => s.Terms[NeutralObjective.Total]));
+    }
+
+    [Fact]
     public void Caption_swaps_replace_one_listed_word_by_another_of_its_kind()
     {
         const string caption = "Two red squares on the left, kept family-friendly, in one smooth, steady shot.";
@@ -237,9 +299,9 @@ public class ExperimentObjectiveTests
         Assert.Null(CaptionSwaps.Swap("in one smooth, steady shot, kept family-friendly", random));
     }
 
-    static (PretrainReport Report, List<Tensor> Weights) Pretrain(long seed, NeutralWeights? weights = null) => OneTorchThread(() =>
+    static (PretrainReport Report, List<Tensor> Weights) Pretrain(long seed, NeutralWeights? weights = null, TinyBackboneConfig? config = null) => OneTorchThread(() =>
     {
-        using var backbone = new TinyVideoTextBackbone(SmallTiny(seed: seed, frames: 4));
+        using var backbone = new TinyVideoTextBackbone(config ?? SmallTiny(seed: seed, frames: 4));
         var captions = Enumerable.Range(0, 12).Select(i => i % 2 == 0 ? "a red square" : "two blue circles").ToArray();
         var random = new Random(5);
         var videos = captions.Select(c =>

@@ -112,7 +112,7 @@ public sealed class GridVideoTextModel : TinyEncoderModel
             caption_blocks = new ModuleList<TransformerBlock>();
             for (var i = 0; i < config.CaptionLayers; i++) caption_blocks.Add(new TransformerBlock(h, config.Heads, config.FeedForward));
         }
-        if (config.UsesVideo && config.UsesCaption) binding = new CrossAttention(h, config.Heads, config.FeedForward);
+        if (config.UsesVideo && config.UsesCaption) binding = new CrossAttention(h, config.Heads, config.FeedForward, config.MatchEvidence);
         modality_embedding = new Parameter(SeededInit.Normal([3, h], AddedEmbeddingStd, generator));
         fusion = new FusionTransformer(h, config.FusionLayers, config.Heads, config.FeedForward, generator);
         state_mean = zeros(2, h);
@@ -300,6 +300,31 @@ public sealed class GridVideoTextModel : TinyEncoderModel
         return tokens + functional.gelu(mixed);
     }
 
+    /// <summary>
+    /// [V, C] grounding scores between every video and every caption of a batch: entry (i, j) is how well the words of
+    /// caption j each find a cell in one CNN frame of video i, through the binding cross-attention's own queries and keys
+    /// (per word and head the best cell's attention score, averaged over heads and the caption's real tokens). A
+    /// contrastive loss on these scores (<c>CaptionGrounding</c> in the experiments) trains the word-to-cell matching
+    /// directly, from every caption word, where the criteria labels give one bit per criterion and video.
+    /// </summary>
+    /// <param name="clips">float [V, T, 3, H, W] in [0, 1]</param>
+    /// <param name="tokenIds">int64 [C, L]</param>
+    /// <param name="tokenMask">bool [C, L]</param>
+    /// <param name="frame">which decoded frame's cells the words are matched against</param>
+    public Tensor GroundingScores(Tensor clips, Tensor tokenIds, Tensor tokenMask, long frame)
+    {
+        if (binding is null) throw new InvalidOperationException($"{Config.Id} has no caption-to-cell binding: it reads one modality only");
+        using var scope = NewDisposeScope();
+        CheckClips(clips);
+        var mask = tokenMask.to_type(ScalarType.Bool);
+        var caption = CaptionTokens(tokenIds, mask);
+        var (cells, _) = CellsAndFrames(clips, [frame]);
+        var best = binding.PairScores(caption, cells.flatten(1, 2)).amax([-1L]).mean([2L]);
+        var weights = mask.to_type(ScalarType.Float32);
+        var scores = (best * weights.unsqueeze(0)).sum([-1L]) / weights.sum([-1L]).clamp_min(1).unsqueeze(0);
+        return scores.MoveToOuterDisposeScope();
+    }
+
     /// <summary>[B, L, H]: contextual caption tokens.</summary>
     Tensor CaptionTokens(Tensor ids, Tensor mask) =>
         EncodeCaption(ids, mask, token_embedding!, token_projection!, caption_position!, caption_blocks!);
@@ -308,6 +333,11 @@ public sealed class GridVideoTextModel : TinyEncoderModel
 /// <summary>
 /// Pre-norm cross-attention with an MLP: queries + attention(LN(queries) -> LN(keys)), then + MLP. Used to bind caption
 /// words to the cells of the frames (every key is real, so no mask is needed).
+/// <para>With match evidence, each word also receives, per head, how well its best cell matches it (the largest
+/// attention score) and how many cells match it (the log of the mean exponentiated score), projected to the hidden size
+/// and added before the MLP. Softmax attention alone cannot say "no cell matches this word": its weights sum to one
+/// whatever the scores, so a caption naming an object that is not there reads an average of the wrong cells. The
+/// alignment criteria are exactly that question.</para>
 /// </summary>
 public sealed class CrossAttention : Module<Tensor, Tensor, Tensor>
 {
@@ -317,11 +347,12 @@ public sealed class CrossAttention : Module<Tensor, Tensor, Tensor>
     Linear query;
     Linear key_value;
     Linear attention_output;
+    Linear? match_evidence;
     LayerNorm mlp_norm;
     Linear mlp_in;
     Linear mlp_out;
 
-    public CrossAttention(int hidden, int heads, int feedForward) : base(nameof(CrossAttention))
+    public CrossAttention(int hidden, int heads, int feedForward, bool matchEvidence = false) : base(nameof(CrossAttention))
     {
         if (hidden % heads != 0) throw new ArgumentException($"hidden size {hidden} is not divisible by {heads} heads");
         this.heads = heads;
@@ -330,6 +361,7 @@ public sealed class CrossAttention : Module<Tensor, Tensor, Tensor>
         query = Linear(hidden, hidden);
         key_value = Linear(hidden, 2 * hidden);
         attention_output = Linear(hidden, hidden);
+        if (matchEvidence) match_evidence = Linear(2 * heads, hidden);
         mlp_norm = LayerNorm(hidden);
         mlp_in = Linear(hidden, feedForward);
         mlp_out = Linear(feedForward, hidden);
@@ -349,7 +381,31 @@ public sealed class CrossAttention : Module<Tensor, Tensor, Tensor>
         var scores = HeldScalars.With(Math.Sqrt(headSize), s => q.matmul(kv[0].transpose(-2, -1)).div(s));
         var attended = functional.softmax(scores, -1).matmul(kv[1]).transpose(1, 2).reshape(batch, length, hidden);
         var x = queries + attention_output.forward(attended);
+        if (match_evidence is not null) x = x + match_evidence.forward(MatchEvidence(scores));
         x = x + mlp_out.forward(functional.gelu(mlp_in.forward(mlp_norm.forward(x))));
         return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The attention scores of every query set against every key set: [V, C, heads, L, N] from queries [C, L, H]
+    /// and keys [V, N, H] (the scores <see cref="forward"/> computes, for all pairs of the two batches).</summary>
+    public Tensor PairScores(Tensor queries, Tensor keys)
+    {
+        using var scope = NewDisposeScope();
+        var (captions, length, hidden) = (queries.shape[0], queries.shape[1], queries.shape[2]);
+        var (videos, n) = (keys.shape[0], keys.shape[1]);
+        var headSize = hidden / heads;
+        var q = query.forward(query_norm.forward(queries)).view(captions, length, heads, headSize);
+        var k = key_value.forward(key_norm.forward(keys)).view(videos, n, 2, heads, headSize).select(2, 0);
+        var scores = HeldScalars.With(Math.Sqrt(headSize), s => einsum("clhd,vnhd->vchln", q, k).div(s));
+        return scores.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>[B, L, 2 * heads] from scores [B, heads, L, N]: per head, the best cell's score, then the log of the mean
+    /// exponentiated score (which grows with the number of cells that match, where the maximum does not).</summary>
+    public static Tensor MatchEvidence(Tensor scores)
+    {
+        var best = scores.amax([-1L]);
+        var spread = HeldScalars.With(Math.Log(scores.shape[^1]), s => scores.logsumexp(-1, keepdim: false).sub(s));
+        return cat([best, spread], 1).transpose(1, 2);
     }
 }

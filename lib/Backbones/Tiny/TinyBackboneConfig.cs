@@ -84,6 +84,12 @@ public sealed record TinyBackboneConfig(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public FrameSampling CnnSampling { get; init; }
 
+    /// <summary>v2: each caption word also reads, per attention head, how well its best cell matches it and how many
+    /// cells do (<see cref="CrossAttention"/>), so that "the red cube is not there" is a signal rather than an average of
+    /// the wrong cells.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool MatchEvidence { get; init; }
+
     /// <summary>
     /// The v2 grid encoder at this config's sizes: 16 decoded frames (every frame of a SynthBench clip; a uniform 16 of a
     /// longer real clip) for the frame-difference stream, of which the CNN reads the paper's 8, an 8x8 grid of cells per
