@@ -173,21 +173,8 @@ public class ExperimentObjectiveTests
     }
 
     [Fact]
-    public void Pretraining_with_caption_matching_repeats_and_reports_its_val_auc()
-    {
-        var weights = new NeutralWeights { Matching = 1 };
-        var (first, firstWeights) = Pretrain(seed: 3, weights);
-        var (again, againWeights) = Pretrain(seed: 3, weights);
-        var (without, _) = Pretrain(seed: 3);
-        Assert.All(first.Trace, s => Assert.True(double.IsFinite(s.Terms[CaptionMatching.Term])));
-        Assert.Equal(first.Trace.Select(s => s.Terms[NeutralObjective.Total]), again.Trace.Select(s => s.Terms[NeutralObjective.Total]));
-        Assert.All(firstWeights.Zip(againWeights), p => Assert.True(BitwiseEqual(p.First, p.Second)));
-        Assert.InRange(first.MatchingValAuc!.Value, 0, 1);
-        // Off, the term is absent and the run is the one without it.
-        Assert.Null(without.MatchingValAuc);
-        Assert.DoesNotContain(CaptionMatching.Term, without.Trace[0].Terms.Keys);
-        Assert.NotEqual(first.Trace.Select(s => s.Terms[NeutralObjective.Total]), without.Trace.Select(s => s.Terms[NeutralObjective.Total]));
-    }
+    public void Pretraining_with_caption_matching_repeats_and_reports_its_val_auc() =>
+        OptionalTermRepeatsAndIsAbsentWhenOff(new NeutralWeights { Matching = 1 }, CaptionMatching.Term, r => r.MatchingValAuc);
 
     [Fact]
     public void Caption_matching_is_a_balanced_bce_over_true_and_swapped_readings()
@@ -261,19 +248,24 @@ public class ExperimentObjectiveTests
     }
 
     [Fact]
-    public void Pretraining_with_caption_grounding_repeats_and_reports_its_val_accuracy()
+    public void Pretraining_with_caption_grounding_repeats_and_reports_its_val_accuracy() =>
+        OptionalTermRepeatsAndIsAbsentWhenOff(new NeutralWeights { Grounding = 1 }, CaptionGrounding.Term, r => r.GroundingValAccuracy,
+            SmallGrid(seed: 3, frames: 4));
+
+    /// <summary>An optional pre-training term: on, it is logged every step, the run repeats bit for bit and its val measure
+    /// lies in [0, 1]; off, it is absent and the run differs.</summary>
+    static void OptionalTermRepeatsAndIsAbsentWhenOff(NeutralWeights weights, string term, Func<PretrainReport, double?> valMeasure,
+        TinyBackboneConfig? config = null)
     {
-        var weights = new NeutralWeights { Grounding = 1 };
-        var config = SmallGrid(seed: 3, frames: 4);
         var (first, firstWeights) = Pretrain(seed: 3, weights, config);
         var (again, againWeights) = Pretrain(seed: 3, weights, config);
         var (without, _) = Pretrain(seed: 3, config: config);
-        Assert.All(first.Trace, s => Assert.True(double.IsFinite(s.Terms[CaptionGrounding.Term])));
+        Assert.All(first.Trace, s => Assert.True(double.IsFinite(s.Terms[term])));
         Assert.Equal(first.Trace.Select(s => s.Terms[NeutralObjective.Total]), again.Trace.Select(s => s.Terms[NeutralObjective.Total]));
         Assert.All(firstWeights.Zip(againWeights), p => Assert.True(BitwiseEqual(p.First, p.Second)));
-        Assert.InRange(first.GroundingValAccuracy!.Value, 0, 1);
-        Assert.Null(without.GroundingValAccuracy);
-        Assert.DoesNotContain(CaptionGrounding.Term, without.Trace[0].Terms.Keys);
+        Assert.InRange(valMeasure(first)!.Value, 0, 1);
+        Assert.Null(valMeasure(without));
+        Assert.DoesNotContain(term, without.Trace[0].Terms.Keys);
         Assert.NotEqual(first.Trace.Select(s => s.Terms[NeutralObjective.Total]), without.Trace.Select(s => s.Terms[NeutralObjective.Total]));
     }
 
