@@ -2,6 +2,8 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using MjVideo.Backbones;
+using MjVideo.Backbones.Pretrained;
 using MjVideo.Backbones.Tiny;
 using MjVideo.Core;
 using MjVideo.Experiments;
@@ -26,7 +28,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         public bool Full { get; init; }
 
         [CommandOption("--encoder <VERSION>")]
-        [Description("v1 (4x4 grid in one token per frame, caption by FiLM) or v2 (8x8 cells, frame differences over every frame, caption bound to cells). Default v2.")]
+        [Description("v1 (4x4 grid in one token per frame, caption by FiLM), v2 (8x8 cells, frame differences over every frame, caption bound to cells) or resnet (frozen ResNet-18 maps and MiniLM caption embeddings, cached; only their fusion trains). Default v2.")]
         public string Encoder { get; init; } = "v2";
 
         [CommandOption("--seed <SEED>")]
@@ -67,7 +69,8 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (Encoder is not ("v1" or "v2")) return ValidationResult.Error($"--encoder {Encoder}: expected v1 or v2");
+            if (Encoder is not ("v1" or "v2" or "resnet")) return ValidationResult.Error($"--encoder {Encoder}: expected v1, v2 or resnet");
+            if (Encoder == "resnet" && (Matching is > 0 || Grounding is > 0)) return ValidationResult.Error("--matching and --grounding need the small encoder (v1 or v2)");
             if (LearningRate is <= 0) return ValidationResult.Error($"--lr must be positive, got {LearningRate}");
             if (Epochs is < 1) return ValidationResult.Error($"--epochs must be at least 1, got {Epochs}");
             if (Grounding is < 0) return ValidationResult.Error($"--grounding must be 0 or more, got {Grounding}");
@@ -85,7 +88,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         var clock = Stopwatch.StartNew();
         var workbook = Workbook.Open(settings.Full ? RunMode.Full : RunMode.Quick);
         var preset = ExperimentSettings.For(workbook);
-        var v2 = settings.Encoder == "v2";
+        var v2 = settings.Encoder is "v2" or "resnet";
         var backboneConfig = (v2 ? ExperimentSettings.V1Backbone.ForV2() : ExperimentSettings.V1Backbone) with { Seed = settings.Seed };
         if (settings.MatchEvidence is { } evidence) backboneConfig = backboneConfig with { MatchEvidence = evidence == "on" };
         var weights = settings.CriteriaOnly ? new NeutralWeights(Criteria: 1, Related: 0, Aspects: 0, Words: 0) : preset.Pretrain.Weights;
@@ -102,15 +105,18 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             Weights = weights,
         };
         AnsiConsole.WriteLine(workbook.Describe());
-        AnsiConsole.WriteLine($"encoder {backboneConfig.Describe()}");
+        var resnet = settings.Encoder == "resnet" ? new PretrainedFusionConfig(Seed: settings.Seed) : null;
+        AnsiConsole.WriteLine($"encoder {resnet?.Describe() ?? backboneConfig.Describe()}");
         AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"pre-training: {pretrain.Epochs} epochs, {pretrain.BatchVideos} videos a step, AdamW lr {pretrain.LearningRate:G3}, weights {weights}"));
 
         var data = await ExperimentData.LoadAsync(workbook, progress: new Progress<string>(Console.WriteLine), cancellation: cancellation);
         AnsiConsole.WriteLine($"data: {data.Root} ({data.SynthBenchVersion}, config {data.SynthBenchConfigHash})");
-        using var inputs = await PretrainingInputs.PrepareAsync(data, backboneConfig, workbook.CacheDir, cancellation);
+        using IBackbone backbone = resnet is null ? new TinyVideoTextBackbone(backboneConfig, workbook.CacheDir) : new PretrainedFusionBackbone(resnet, workbook.CacheDir);
+        using var inputs = resnet is null
+            ? await PretrainingInputs.PrepareAsync(data, backboneConfig, workbook.CacheDir, cancellation)
+            : await PretrainingInputs.PrepareAsync(data, backbone, cancellation);
         set_num_threads(pretrain.Threads);
-        using var backbone = new TinyVideoTextBackbone(backboneConfig, workbook.CacheDir);
         var report = NeutralPretraining.Run(backbone, inputs, pretrain, key: "cli", cancellation: cancellation);
 
         var table = new Table().AddColumns("criterion", "aspect", "val videos", "bad", "AUC", "accuracy");

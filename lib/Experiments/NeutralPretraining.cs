@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MjVideo.Backbones;
+using MjVideo.Backbones.Pretrained;
 using MjVideo.Backbones.Tiny;
 using MjVideo.Data;
 using MjVideo.Metrics;
@@ -27,7 +28,11 @@ public sealed record PretrainReport
     public required long Seed { get; init; }
     public required TinyModalities Modalities { get; init; }
     public required string BackboneId { get; init; }
-    public required TinyBackboneConfig Backbone { get; init; }
+    /// <summary>The small encoder's config; null for another backbone (its id and description say what it was).</summary>
+    public required TinyBackboneConfig? Backbone { get; init; }
+
+    /// <summary>The backbone's own description (what it reads and how).</summary>
+    public string? BackboneDescription { get; init; }
     public required PretrainSettings Settings { get; init; }
     public required int TrainVideos { get; init; }
     public required int ValVideos { get; init; }
@@ -52,9 +57,9 @@ public sealed record PretrainReport
 /// <summary>The videos of a split prepared once for every pre-training: all 16 frames (uint8), caption tokens and targets.</summary>
 public sealed class PretrainingInputs : IDisposable
 {
-    public required TinyInputs Train { get; init; }
+    public required BackboneInputs Train { get; init; }
     public required NeutralTargets TrainTargets { get; init; }
-    public required TinyInputs Val { get; init; }
+    public required BackboneInputs Val { get; init; }
     public required NeutralTargets ValTargets { get; init; }
     public required CaptionVocabulary Vocabulary { get; init; }
     public required int ClipFrames { get; init; }
@@ -74,11 +79,23 @@ public sealed class PretrainingInputs : IDisposable
         var clipFrames = data.Reference.TestOracle.Frames;
         var everyFrame = backbone with { Preprocessing = backbone.Preprocessing with { Frames = clipFrames, Sampling = Video.FrameSampling.InclusiveUniform } };
         using var decoder = new TinyVideoTextBackbone(everyFrame, cacheDir);
+        return await PrepareAsync(data, decoder, decoder.Tokenizer, clipFrames, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>The reference family's train and val videos as <paramref name="backbone"/> prepares them (for a backbone
+    /// other than the small encoder, e.g. the frozen ResNet-18 + MiniLM fusion, whose inputs are cached features). The
+    /// caption-word targets use the small encoder's tokenizer, which only defines the vocabulary here.</summary>
+    public static Task<PretrainingInputs> PrepareAsync(ExperimentData data, IBackbone backbone, CancellationToken cancellation = default) =>
+        PrepareAsync(data, backbone, new CaptionTokenizer(ExperimentSettings.V1Backbone.MaxCaptionTokens), data.Reference.TestOracle.Frames, cancellation);
+
+    static async Task<PretrainingInputs> PrepareAsync(ExperimentData data, IBackbone backbone, CaptionTokenizer tokenizer, int clipFrames,
+        CancellationToken cancellation)
+    {
         var trainVideos = LabelledVideos(data.Reference.Train);
         var valVideos = LabelledVideos(data.Reference.Val);
-        var vocabulary = new CaptionVocabulary(trainVideos.Select(v => v.Item.Caption), decoder.Tokenizer);
-        var train = (TinyInputs)await decoder.PrepareAsync(trainVideos.Select(v => v.Item).ToList(), cancellation).ConfigureAwait(false);
-        var val = (TinyInputs)await decoder.PrepareAsync(valVideos.Select(v => v.Item).ToList(), cancellation).ConfigureAwait(false);
+        var vocabulary = new CaptionVocabulary(trainVideos.Select(v => v.Item.Caption), tokenizer);
+        var train = await backbone.PrepareAsync(trainVideos.Select(v => v.Item).ToList(), cancellation).ConfigureAwait(false);
+        var val = await backbone.PrepareAsync(valVideos.Select(v => v.Item).ToList(), cancellation).ConfigureAwait(false);
         return new PretrainingInputs
         {
             Train = train,
@@ -126,15 +143,25 @@ public static class NeutralPretraining
     /// <summary>Bumped whenever the objective or the loop changes, so that cached encoders are retrained.</summary>
     public const string Version = "neutral-pretraining-v2";
 
-    public static PretrainReport Run(TinyVideoTextBackbone backbone, PretrainingInputs inputs, PretrainSettings settings, string key,
+    /// <summary>
+    /// Pre-trains <paramref name="backbone"/> on <paramref name="inputs"/> (prepared by the same kind of backbone). The small
+    /// encoder draws a frame choice per step from <see cref="PretrainSettings.FrameMix"/> and may add the caption-matching
+    /// and grounding terms; any other backbone (the frozen ResNet-18 + MiniLM fusion) reads the frames it prepared, and
+    /// only its trainable part learns.
+    /// </summary>
+    public static PretrainReport Run(IBackbone backbone, PretrainingInputs inputs, PretrainSettings settings, string key,
         IProgress<(int Step, int Steps)>? progress = null, CancellationToken cancellation = default)
     {
-        var config = backbone.Config;
+        var tiny = backbone as TinyVideoTextBackbone;
+        if (tiny is null && (settings.Weights.Matching > 0 || settings.Weights.Grounding > 0))
+            throw new ArgumentException($"the caption-matching and grounding terms need the small encoder; {backbone.Id} is not one");
+        var seed = SeedOf(backbone);
+        var hidden = backbone.HiddenSize;
         var clock = Stopwatch.StartNew();
-        using var probes = new NeutralProbes(config.HiddenSize, inputs.Vocabulary.Count, unchecked(config.Seed * 31 + 7));
+        using var probes = new NeutralProbes(hidden, inputs.Vocabulary.Count, unchecked(seed * 31 + 7));
         using var criteriaAlpha = settings.Weights.BalanceCriteria ? NeutralObjective.BalancedAlpha(inputs.TrainTargets) : NeutralObjective.PaperAlpha();
         probes.StartAtPriors(inputs.TrainTargets, criteriaAlpha);
-        using var matching = settings.Weights.Matching > 0 ? new CaptionMatching(config.HiddenSize, unchecked(config.Seed * 31 + 11)) : null;
+        using var matching = settings.Weights.Matching > 0 ? new CaptionMatching(hidden, unchecked(seed * 31 + 11)) : null;
         var parameters = backbone.ParametersTrainedIn(1).Concat(probes.parameters()).Concat(matching?.parameters() ?? []).ToList();
         using var optimizer = optim.AdamW(parameters, settings.LearningRate, weight_decay: settings.WeightDecay);
         var n = inputs.Train.Count;
@@ -147,25 +174,25 @@ public static class NeutralPretraining
         var step = 0;
         for (var epoch = 0; epoch < settings.Epochs; epoch++)
         {
-            var order = DataOrder.Permutation(config.Seed, stage: 0, epoch, n);
+            var order = DataOrder.Permutation(seed, stage: 0, epoch, n);
             for (var start = 0; start < n; start += settings.BatchVideos)
             {
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var choice = SynthRandom.ForItem(config.Seed, NeutralPretraining.Version, step, "frames").NextInt(settings.FrameMix.Count);
+                var choice = SynthRandom.ForItem(seed, NeutralPretraining.Version, step, "frames").NextInt(settings.FrameMix.Count);
                 var positions = order[start..Math.Min(n, start + settings.BatchVideos)];
-                using var batch = (TinyInputs)inputs.Train.Select(positions);
+                using var batch = inputs.Train.Select(positions);
                 using var index = tensor(positions.Select(p => (long)p).ToArray());
                 using var targets = inputs.TrainTargets.Rows(index);
-                using var states = FrameSubsetBackbone.ForwardOnFrames(backbone, batch, frameIndices[choice]);
+                using var states = ForwardOnFrames(backbone, batch, frameIndices[choice]);
                 var (loss, terms) = NeutralObjective.Loss(states, probes, targets, settings.Weights, criteriaAlpha);
                 if (settings.Weights.Grounding > 0)
-                    loss = AddGrounding(loss, terms, backbone, batch, positions.Select(p => inputs.TrainCaptions[p]).ToList(),
+                    loss = AddGrounding(loss, terms, tiny!, (TinyInputs)batch, positions.Select(p => inputs.TrainCaptions[p]).ToList(),
                         frameIndices[choice], settings.Weights.Grounding);
-                if (matching is not null) loss = AddMatching(loss, terms, matching, backbone, batch, states, positions, inputs.TrainCaptions,
-                    frameIndices[choice], settings.Weights.Matching, config.Seed, step);
+                if (matching is not null) loss = AddMatching(loss, terms, matching, tiny!, (TinyInputs)batch, states, positions, inputs.TrainCaptions,
+                    frameIndices[choice], settings.Weights.Matching, seed, step);
                 if (!double.IsFinite(terms[NeutralObjective.Total]))
-                    throw new ArithmeticException($"pre-training {backbone.Id} seed {config.Seed}: the loss is {terms[NeutralObjective.Total]} at step {step + 1}");
+                    throw new ArithmeticException($"pre-training {backbone.Id} seed {seed}: the loss is {terms[NeutralObjective.Total]} at step {step + 1}");
                 var rate = settings.LearningRate * CosineSchedule.Factor(step, settings.WarmupSteps, totalSteps);
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
                 optimizer.zero_grad();
@@ -173,30 +200,31 @@ public static class NeutralPretraining
                 nn.utils.clip_grad_norm_(parameters, settings.MaxGradNorm);
                 optimizer.step();
                 step++;
-                trace.Add(new PretrainStep(step, epoch, settings.FrameMix[choice].Key, rate, terms));
+                trace.Add(new PretrainStep(step, epoch, tiny is null ? "prepared" : settings.FrameMix[choice].Key, rate, terms));
                 progress?.Report((step, totalSteps));
             }
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        if (backbone.Model is GridVideoTextModel grid) FitStandardisation(backbone, grid, inputs);
+        if (tiny?.Model is GridVideoTextModel grid) FitStandardisation(tiny, grid, inputs);
         var (valTerms, valCriteria) = Validate(backbone, probes, inputs, settings.Weights, criteriaAlpha);
         double? matchingAuc = null;
         if (matching is not null)
         {
             backbone.Module.eval();
             matching.eval();
-            matchingAuc = matching.Auc(backbone, inputs.Val, inputs.ValCaptions, inputs.PaperFrameIndices,
-                seed: unchecked((int)config.Seed) + 1);
+            matchingAuc = matching.Auc(tiny!, (TinyInputs)inputs.Val, inputs.ValCaptions, inputs.PaperFrameIndices,
+                seed: unchecked((int)seed) + 1);
             backbone.Module.train();
         }
-        var groundingAccuracy = settings.Weights.Grounding > 0 ? GroundingAccuracy(backbone, inputs, settings.BatchVideos) : (double?)null;
+        var groundingAccuracy = settings.Weights.Grounding > 0 ? GroundingAccuracy(tiny!, inputs, settings.BatchVideos) : (double?)null;
         return new PretrainReport
         {
             Key = key,
-            Seed = config.Seed,
-            Modalities = config.Modalities,
+            Seed = seed,
+            Modalities = tiny?.Config.Modalities ?? TinyModalities.VideoAndCaption,
             BackboneId = backbone.Id,
-            Backbone = config,
+            Backbone = tiny?.Config,
+            BackboneDescription = tiny?.Config.Describe() ?? (backbone as PretrainedFusionBackbone)?.Config.Describe(),
             Settings = settings,
             TrainVideos = n,
             ValVideos = inputs.Val.Count,
@@ -210,6 +238,18 @@ public static class NeutralPretraining
             GroundingValAccuracy = groundingAccuracy,
         };
     }
+
+    static long SeedOf(IBackbone backbone) => backbone switch
+    {
+        TinyVideoTextBackbone tiny => tiny.Config.Seed,
+        PretrainedFusionBackbone pretrained => pretrained.Config.Seed,
+        _ => throw new ArgumentException($"pre-training takes the small encoder or the frozen-encoder fusion, not {backbone.Id}"),
+    };
+
+    /// <summary>The small encoder reads the chosen frames of its every-frame inputs; another backbone reads what it prepared.</summary>
+    static BackboneOutput ForwardOnFrames(IBackbone backbone, BackboneInputs inputs, long[] frameIndices) => backbone is TinyVideoTextBackbone tiny
+        ? FrameSubsetBackbone.ForwardOnFrames(tiny, (TinyInputs)inputs, frameIndices)
+        : backbone.Forward(inputs);
 
     /// <summary>Adds the caption-grounding term (<see cref="CaptionGrounding"/>) for this step's batch, matching the words
     /// against the cells of the middle frame the CNN reads this step.</summary>
@@ -308,7 +348,7 @@ public static class NeutralPretraining
     }
 
     /// <summary>The objective's terms on val and the criteria probe per criterion, at the paper's 8 frames.</summary>
-    static (Dictionary<string, double> Terms, List<ProbeResult> Criteria) Validate(TinyVideoTextBackbone backbone, NeutralProbes probes,
+    static (Dictionary<string, double> Terms, List<ProbeResult> Criteria) Validate(IBackbone backbone, NeutralProbes probes,
         PretrainingInputs inputs, NeutralWeights weights, Tensor criteriaAlpha)
     {
         backbone.Module.eval();
@@ -323,10 +363,10 @@ public static class NeutralPretraining
         {
             using var scope = NewDisposeScope();
             var positions = Enumerable.Range(start, Math.Min(batch, n - start)).ToArray();
-            using var selected = (TinyInputs)inputs.Val.Select(positions);
+            using var selected = inputs.Val.Select(positions);
             using var index = tensor(positions.Select(p => (long)p).ToArray());
             using var targets = inputs.ValTargets.Rows(index);
-            using var states = FrameSubsetBackbone.ForwardOnFrames(backbone, selected, paper);
+            using var states = ForwardOnFrames(backbone, selected, paper);
             var (_, terms) = NeutralObjective.Loss(states, probes, targets, weights, criteriaAlpha);
             foreach (var (name, value) in terms) sums[name] = sums.GetValueOrDefault(name) + value * positions.Length;
             probes.Criteria(states.HLast).contiguous().data<float>().ToArray().CopyTo(logits, start * MjTaxonomy.CriterionCount);

@@ -1,4 +1,5 @@
 using MjVideo.Backbones;
+using MjVideo.Backbones.Pretrained;
 using MjVideo.Backbones.Tiny;
 using MjVideo.Data;
 using MjVideo.Experiments;
@@ -294,6 +295,44 @@ public class ExperimentObjectiveTests
     static (PretrainReport Report, List<Tensor> Weights) Pretrain(long seed, NeutralWeights? weights = null, TinyBackboneConfig? config = null) => OneTorchThread(() =>
     {
         using var backbone = new TinyVideoTextBackbone(config ?? SmallTiny(seed: seed, frames: 4));
+        using var inputs = SmallPretrainingInputs(captions => RandomInputs(backbone, captions), backbone.Tokenizer);
+        var report = NeutralPretraining.Run(backbone, inputs, SmallPretrainSettings(weights), key: "test");
+        return (report, backbone.Module.parameters().Select(p => p.detach().clone()).ToList());
+    });
+
+    [Fact]
+    public void Pretraining_takes_the_frozen_encoder_fusion_and_trains_only_its_fusion()
+    {
+        var report = OneTorchThread(() =>
+        {
+            using var backbone = new PretrainedFusionBackbone(new PretrainedFusionConfig(HiddenSize: 32, FusionLayers: 1, Heads: 2, FeedForward: 64, Seed: 5),
+                RepoPaths.NewTempDir("pretrained-pretraining"));
+            using var inputs = SmallPretrainingInputs(captions =>
+            {
+                using var generator = new TorchSharp.torch.Generator(3);
+                var side = backbone.Config.MapSide;
+                var features = rand([captions.Count, backbone.Config.Preprocessing.Frames, PretrainedFusionConfig.FeatureChannels, side, side], generator: generator)
+                    .to_type(ScalarType.Float16);
+                var vectors = nn.functional.normalize(randn([captions.Count, PretrainedFusionConfig.CaptionSize], generator: generator), dim: 1);
+                return new PretrainedInputs(Ids(captions.Count), features, vectors);
+            }, new CaptionTokenizer(12));
+            var before = backbone.Module.parameters().Select(p => p.detach().clone()).ToList();
+            var result = NeutralPretraining.Run(backbone, inputs, SmallPretrainSettings(null), key: "test");
+            Assert.Contains(backbone.Module.parameters().Zip(before), p => !BitwiseEqual(p.First, p.Second));
+            Assert.Throws<ArgumentException>(() => NeutralPretraining.Run(backbone, inputs, SmallPretrainSettings(new NeutralWeights { Grounding = 1 }), key: "test"));
+            return result;
+        });
+        Assert.Null(report.Backbone);
+        Assert.StartsWith("pretrained-", report.BackboneId);
+        Assert.Contains("ResNet-18", report.BackboneDescription);
+        Assert.Equal(5, report.Seed);
+        Assert.All(report.Trace, s => Assert.Equal("prepared", s.Frames));
+        Assert.Equal(MjTaxonomy.CriterionCount, report.ValCriteria.Count);
+    }
+
+    /// <summary>Twelve videos of two captions with random criterion codes, the same set for train and val.</summary>
+    static PretrainingInputs SmallPretrainingInputs(Func<IReadOnlyList<string>, BackboneInputs> prepare, CaptionTokenizer tokenizer)
+    {
         var captions = Enumerable.Range(0, 12).Select(i => i % 2 == 0 ? "a red square" : "two blue circles").ToArray();
         var random = new Random(5);
         var videos = captions.Select(c =>
@@ -302,23 +341,23 @@ public class ExperimentObjectiveTests
             var aspects = MjTaxonomy.AspectToCriteria.Select(g => g.Any(k => codes[k] == LabelCode.Bad) ? LabelCode.Bad : LabelCode.Good).ToArray();
             return (new VideoAnnotation(codes, aspects, LabelCode.Good), c);
         }).ToList();
-        var vocabulary = new CaptionVocabulary(captions, backbone.Tokenizer);
-        using var inputs = new PretrainingInputs
+        var vocabulary = new CaptionVocabulary(captions, tokenizer);
+        return new PretrainingInputs
         {
-            Train = RandomInputs(backbone, captions),
+            Train = prepare(captions),
             TrainTargets = NeutralTargets.From(videos, vocabulary),
-            Val = RandomInputs(backbone, captions),
+            Val = prepare(captions),
             ValTargets = NeutralTargets.From(videos, vocabulary),
             Vocabulary = vocabulary,
             ClipFrames = 4,
             TrainCaptions = captions,
             ValCaptions = captions,
         };
-        var settings = new PretrainSettings(Epochs: 2, BatchVideos: 4, LearningRate: 3e-3, WarmupSteps: 1, WeightDecay: 0.1,
+    }
+
+    static PretrainSettings SmallPretrainSettings(NeutralWeights? weights) =>
+        new(Epochs: 2, BatchVideos: 4, LearningRate: 3e-3, WarmupSteps: 1, WeightDecay: 0.1,
             FrameMix: [new FrameChoice(2, FrameSampling.PaperLinspace), new FrameChoice(4, FrameSampling.InclusiveUniform)], Weights: weights ?? new NeutralWeights());
-        var report = NeutralPretraining.Run(backbone, inputs, settings, key: "test");
-        return (report, backbone.Module.parameters().Select(p => p.detach().clone()).ToList());
-    });
 
     /// <summary>uint8 clips of 4 frames at 32x32 from a fixed seed, with the captions' tokens.</summary>
     static TinyInputs RandomInputs(TinyVideoTextBackbone backbone, IReadOnlyList<string> captions)
