@@ -59,6 +59,10 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
         [Description("v2: weight of the caption-grounding term (each caption's words must find their cells in its own video better than in the batch's others). Default: the mode's preset.")]
         public double? Grounding { get; init; }
 
+        [CommandOption("--grounding-swaps")]
+        [Description("With --grounding: each caption's one-word swap joins the batch's captions as a hard negative.")]
+        public bool GroundingSwaps { get; init; }
+
         [CommandOption("--match-evidence <on|off>")]
         [Description("v2: each caption word also reads how well its best cell matches it and how many cells do. Default: the workbook's v2 encoder.")]
         public string? MatchEvidence { get; init; }
@@ -75,6 +79,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             if (Epochs is < 1) return ValidationResult.Error($"--epochs must be at least 1, got {Epochs}");
             if (Grounding is < 0) return ValidationResult.Error($"--grounding must be 0 or more, got {Grounding}");
             if (Grounding is > 0 && Encoder != "v2") return ValidationResult.Error("--grounding applies to the v2 encoder only");
+            if (GroundingSwaps && Grounding is not > 0) return ValidationResult.Error("--grounding-swaps needs --grounding with a positive weight");
             if (Matching is < 0) return ValidationResult.Error($"--matching must be 0 or more, got {Matching}");
             if (Balance is not (null or "on" or "off")) return ValidationResult.Error($"--balance {Balance}: expected on or off");
             if (MatchEvidence is not (null or "on" or "off")) return ValidationResult.Error($"--match-evidence {MatchEvidence}: expected on or off");
@@ -97,6 +102,7 @@ public sealed class PretrainCommand : AsyncCommand<PretrainCommand.Settings>
             BalanceCriteria = settings.Balance is null ? v2 : settings.Balance == "on",
             Matching = settings.Matching ?? weights.Matching,
             Grounding = settings.Grounding ?? weights.Grounding,
+            GroundingSwaps = settings.GroundingSwaps || weights.GroundingSwaps,
         };
         var pretrain = preset.Pretrain with
         {

@@ -29,21 +29,34 @@ public static class CaptionGrounding
     /// are equal: the mean of the video-to-caption and caption-to-video terms, each -log of the softmax mass on the
     /// positives.
     /// </summary>
-    public static Tensor Loss(Tensor scores, IReadOnlyList<string> captions)
+    public static Tensor Loss(Tensor scores, IReadOnlyList<string> captions) => Loss(scores, captions, captions);
+
+    /// <summary>
+    /// The loss from scores [V, C] of <paramref name="videoCaptions"/>' videos against <paramref name="columnCaptions"/>:
+    /// a video's positives are the columns that hold its own caption. The video-to-caption term runs over every row; the
+    /// caption-to-video term over the columns that are some video's caption (a hard negative, e.g. a one-word swap of a
+    /// caption, has no video of its own and only competes in the rows).
+    /// </summary>
+    public static Tensor Loss(Tensor scores, IReadOnlyList<string> videoCaptions, IReadOnlyList<string> columnCaptions)
     {
-        var n = captions.Count;
-        if (scores.dim() != 2 || scores.shape[0] != n || scores.shape[1] != n)
-            throw new ArgumentException($"grounding scores [{string.Join(", ", scores.shape)}] for {n} captions: expected [{n}, {n}]");
+        var (v, c) = (videoCaptions.Count, columnCaptions.Count);
+        if (scores.dim() != 2 || scores.shape[0] != v || scores.shape[1] != c)
+            throw new ArgumentException($"grounding scores [{string.Join(", ", scores.shape)}] for {v} videos and {c} captions: expected [{v}, {c}]");
         using var scope = NewDisposeScope();
-        var same = new bool[n * n];
-        for (var i = 0; i < n; i++)
-            for (var j = 0; j < n; j++)
-                same[i * n + j] = captions[i] == captions[j];
-        using var positive = tensor(same, [n, n]);
+        var same = new bool[v * c];
+        for (var i = 0; i < v; i++)
+            for (var j = 0; j < c; j++)
+                same[i * c + j] = videoCaptions[i] == columnCaptions[j];
+        if (Enumerable.Range(0, v).Any(i => !Enumerable.Range(0, c).Any(j => same[i * c + j])))
+            throw new ArgumentException("every video's own caption must be among the columns");
+        var owned = Enumerable.Range(0, c).Where(j => Enumerable.Range(0, v).Any(i => same[i * c + j])).Select(j => (long)j).ToArray();
+        using var positive = tensor(same, [v, c]);
         var logits = HeldScalars.With(LogitScale, s => scores.mul(s));
         var onPositives = HeldScalars.With(-1e4, s => logits.masked_fill(positive.logical_not(), s));
         var videoToCaption = logits.logsumexp(1, keepdim: false) - onPositives.logsumexp(1, keepdim: false);
-        var captionToVideo = logits.logsumexp(0, keepdim: false) - onPositives.logsumexp(0, keepdim: false);
+        using var ownedColumns = tensor(owned);
+        var captionToVideo = logits.index_select(1, ownedColumns).logsumexp(0, keepdim: false)
+                             - onPositives.index_select(1, ownedColumns).logsumexp(0, keepdim: false);
         var loss = (videoToCaption.mean() + captionToVideo.mean()) / 2;
         return loss.MoveToOuterDisposeScope();
     }

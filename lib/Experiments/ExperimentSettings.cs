@@ -69,6 +69,12 @@ public sealed record NeutralWeights(double Criteria = 4, double Related = 1, dou
     /// the JSON).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double Grounding { get; init; }
+
+    /// <summary>With the grounding term: each video's caption with one colour, shape, count, place, size or action
+    /// swapped (<see cref="CaptionSwaps"/>) joins the batch's captions as a hard negative, so that ranking the own caption
+    /// first needs every such word, not only the most distinctive one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool GroundingSwaps { get; init; }
 }
 
 /// <summary>How every judge's head is trained on the frozen backbone states (the same budget for all of them).</summary>

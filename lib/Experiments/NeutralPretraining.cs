@@ -188,7 +188,7 @@ public static class NeutralPretraining
                 var (loss, terms) = NeutralObjective.Loss(states, probes, targets, settings.Weights, criteriaAlpha);
                 if (settings.Weights.Grounding > 0)
                     loss = AddGrounding(loss, terms, tiny!, (TinyInputs)batch, positions.Select(p => inputs.TrainCaptions[p]).ToList(),
-                        frameIndices[choice], settings.Weights.Grounding);
+                        frameIndices[choice], settings.Weights, seed, step);
                 if (matching is not null) loss = AddMatching(loss, terms, matching, tiny!, (TinyInputs)batch, states, positions, inputs.TrainCaptions,
                     frameIndices[choice], settings.Weights.Matching, seed, step);
                 if (!double.IsFinite(terms[NeutralObjective.Total]))
@@ -252,27 +252,42 @@ public static class NeutralPretraining
         : backbone.Forward(inputs);
 
     /// <summary>Adds the caption-grounding term (<see cref="CaptionGrounding"/>) for this step's batch, matching the words
-    /// against the cells of the middle frame the CNN reads this step.</summary>
+    /// against the cells of the middle frame the CNN reads this step; with <see cref="NeutralWeights.GroundingSwaps"/>,
+    /// each caption's one-word swap (drawn with the seed and the step) joins the columns as a hard negative.</summary>
     static Tensor AddGrounding(Tensor loss, Dictionary<string, double> terms, TinyVideoTextBackbone backbone, TinyInputs batch,
-        IReadOnlyList<string> captions, long[] frameIndices, double weight)
+        IReadOnlyList<string> captions, long[] frameIndices, NeutralWeights weights, long seed, int step)
     {
-        using var scores = GroundingScores(backbone, batch, frameIndices[frameIndices.Length / 2]);
-        var term = CaptionGrounding.Loss(scores, captions);
+        var frame = frameIndices[frameIndices.Length / 2];
+        var columns = captions.ToList();
+        Tensor scores;
+        if (weights.GroundingSwaps)
+        {
+            var random = new Random(unchecked((int)SynthRandom.ForItem(seed, Version, step, "grounding-swaps").NextInt(int.MaxValue)));
+            columns.AddRange(captions.Distinct().Select(c => CaptionSwaps.Swap(c, random)).OfType<string>().Where(s => !captions.Contains(s)));
+            using var tokens = backbone.Tokenizer.EncodeBatch(columns);
+            scores = GroundingScores(backbone, batch, tokens.Ids, tokens.Mask, frame);
+        }
+        else scores = GroundingScores(backbone, batch, frame);
+        using var _ = scores;
+        var term = CaptionGrounding.Loss(scores, captions, columns);
         terms[CaptionGrounding.Term] = term.detach().item<float>();
-        var total = loss + weight * term;
+        var total = loss + weights.Grounding * term;
         terms[NeutralObjective.Total] = total.detach().item<float>();
         return total;
     }
 
-    static Tensor GroundingScores(TinyVideoTextBackbone backbone, TinyInputs batch, long frame)
+    static Tensor GroundingScores(TinyVideoTextBackbone backbone, TinyInputs batch, long frame) =>
+        GroundingScores(backbone, batch, batch.TokenIds ?? throw new ArgumentException($"the caption-grounding term needs captions; {backbone.Id} reads none"),
+            batch.TokenMask!, frame);
+
+    static Tensor GroundingScores(TinyVideoTextBackbone backbone, TinyInputs batch, Tensor tokenIds, Tensor tokenMask, long frame)
     {
         if (backbone.Model is not GridVideoTextModel grid)
             throw new ArgumentException($"the caption-grounding term needs the v2 encoder; {backbone.Id} is not one");
-        if (batch.Clips is null || batch.TokenIds is null || batch.TokenMask is null)
-            throw new ArgumentException($"the caption-grounding term needs clips and captions; {backbone.Id} reads one of them only");
+        if (batch.Clips is null) throw new ArgumentException($"the caption-grounding term needs clips; {backbone.Id} reads none");
         using var scope = NewDisposeScope();
         var clips = HeldScalars.With(255, s => batch.Clips.to_type(ScalarType.Float32).div_(s));
-        return grid.GroundingScores(clips, batch.TokenIds, batch.TokenMask, frame).MoveToOuterDisposeScope();
+        return grid.GroundingScores(clips, tokenIds, tokenMask, frame).MoveToOuterDisposeScope();
     }
 
     /// <summary>The grounding term's top-1 accuracy on val, in consecutive batches of <paramref name="batchVideos"/>, at the

@@ -222,6 +222,12 @@ public class ExperimentObjectiveTests
         var mean = (2 * row0 + row2) / 3;
         Assert.Equal(mean, CaptionGrounding.Loss(three, ["x", "x", "y"]).item<float>(), 5);
         Assert.Equal(1.0, CaptionGrounding.VideoToCaptionAccuracy(three, ["x", "x", "y"]), 12);
+        // A hard-negative column (a swapped caption no video has) competes in the rows only.
+        var withSwap = tensor(new float[] { 1, 0, 0.5f, 0, 1, 0 }, [2, 3]);
+        var rows = (LogSumExp(1, 0, 0.5) - LogSumExp(1) + LogSumExp(0, 1, 0) - LogSumExp(1)) / 2;
+        var columns = (LogSumExp(1, 0) - LogSumExp(1) + LogSumExp(0, 1) - LogSumExp(1)) / 2;
+        Assert.Equal((rows + columns) / 2, CaptionGrounding.Loss(withSwap, ["a red ring", "a blue star"], ["a red ring", "a blue star", "a green ring"]).item<float>(), 5);
+        Assert.Throws<ArgumentException>(() => CaptionGrounding.Loss(withSwap, ["a red ring", "a pink star"], ["a red ring", "a blue star", "a green ring"]));
         Assert.Equal(0.5, CaptionGrounding.VideoToCaptionAccuracy(tensor(new float[] { 0, 1, 0, 1 }, [2, 2]), ["a", "b"]), 12);
     }
 
@@ -252,6 +258,16 @@ public class ExperimentObjectiveTests
     public void Pretraining_with_caption_grounding_repeats_and_reports_its_val_accuracy() =>
         OptionalTermRepeatsAndIsAbsentWhenOff(new NeutralWeights { Grounding = 1 }, CaptionGrounding.Term, r => r.GroundingValAccuracy,
             SmallGrid(seed: 3, frames: 4));
+
+    [Fact]
+    public void Pretraining_with_grounding_swaps_repeats_and_differs_from_plain_grounding()
+    {
+        var config = SmallGrid(seed: 3, frames: 4);
+        OptionalTermRepeatsAndIsAbsentWhenOff(new NeutralWeights { Grounding = 1, GroundingSwaps = true }, CaptionGrounding.Term, r => r.GroundingValAccuracy, config);
+        var (swaps, _) = Pretrain(seed: 3, new NeutralWeights { Grounding = 1, GroundingSwaps = true }, config);
+        var (plain, _) = Pretrain(seed: 3, new NeutralWeights { Grounding = 1 }, config);
+        Assert.NotEqual(swaps.Trace.Select(s => s.Terms[CaptionGrounding.Term]), plain.Trace.Select(s => s.Terms[CaptionGrounding.Term]));
+    }
 
     /// <summary>An optional pre-training term: on, it is logged every step, the run repeats bit for bit and its val measure
     /// lies in [0, 1]; off, it is absent and the run differs.</summary>
